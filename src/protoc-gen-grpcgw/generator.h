@@ -1,0 +1,41 @@
+// generator.h: protoc-gen-grpcgw as a protoc CodeGenerator.
+//
+//   protoc -I. --grpc_out=out --plugin=protoc-gen-grpc=grpc_cpp_plugin
+//          --grpcgw_out=out --plugin=protoc-gen-grpcgw=protoc-gen-grpcgw chat.proto
+//
+// writes out/chat.grpcgw.h next to protoc's chat.pb.h and chat.grpc.pb.h, for
+// every file named on the command line (a file without services gets a
+// header with nothing in it, so build rules can list one header per proto).
+// When any file has a problem, no header is written and protoc fails with
+// one line per problem, each naming the file, the method and the problem.
+// It takes no parameters.
+#ifndef GRPCGW_PROTOC_GEN_GRPCGW_GENERATOR_H_
+#define GRPCGW_PROTOC_GEN_GRPCGW_GENERATOR_H_
+
+#include <string>
+#include <vector>
+
+#include <google/protobuf/compiler/code_generator.h>
+
+namespace grpcgw {
+namespace plugin {
+
+class Generator : public google::protobuf::compiler::CodeGenerator {
+ public:
+  bool Generate(const google::protobuf::FileDescriptor* file, const std::string& parameter,
+                google::protobuf::compiler::GeneratorContext* context,
+                std::string* error) const override;
+
+  // Checks every file before writing any, and reports the problems of all.
+  bool GenerateAll(const std::vector<const google::protobuf::FileDescriptor*>& files,
+                   const std::string& parameter,
+                   google::protobuf::compiler::GeneratorContext* context,
+                   std::string* error) const override;
+
+  uint64_t GetSupportedFeatures() const override { return FEATURE_PROTO3_OPTIONAL; }
+};
+
+}  // namespace plugin
+}  // namespace grpcgw
+
+#endif  // GRPCGW_PROTOC_GEN_GRPCGW_GENERATOR_H_
