@@ -1,0 +1,54 @@
+# Installs the built grpcgw into a scratch prefix, builds tests/consumer
+# against it with find_package(grpcgw CONFIG) and runs the result.
+#
+#   cmake -DSOURCE_DIR=<grpcgw source> -DBINARY_DIR=<grpcgw build, already built>
+#         -DWORK_DIR=<scratch dir> [-DCXX_LAUNCHER=ccache] [-DBUILD_TYPE=...]
+#         -P run_consumer_test.cmake
+cmake_minimum_required(VERSION 3.16)
+
+foreach(var SOURCE_DIR BINARY_DIR WORK_DIR)
+  if(NOT ${var})
+    message(FATAL_ERROR "run_consumer_test.cmake: -D${var}=... is required")
+  endif()
+endforeach()
+if(NOT BUILD_TYPE)
+  set(BUILD_TYPE RelWithDebInfo)
+endif()
+
+set(prefix "${WORK_DIR}/prefix")
+set(build "${WORK_DIR}/build")
+file(REMOVE_RECURSE "${prefix}" "${build}")
+
+# Runs one step; any failure ends the test with the step's output.
+function(step name)
+  message(STATUS "consumer test: ${name}")
+  execute_process(COMMAND ${ARGN}
+    RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "consumer test: ${name} failed (${rc})\n${out}\n${err}")
+  endif()
+  if(out MATCHES "[^ \n]")
+    message(STATUS "${out}")
+  endif()
+endfunction()
+
+step("install grpcgw into ${prefix}"
+  "${CMAKE_COMMAND}" --install "${BINARY_DIR}" --prefix "${prefix}")
+
+set(configure_args
+  -S "${SOURCE_DIR}/tests/consumer" -B "${build}"
+  "-DCMAKE_PREFIX_PATH=${prefix}" "-DCMAKE_BUILD_TYPE=${BUILD_TYPE}")
+if(CXX_LAUNCHER)
+  list(APPEND configure_args "-DCMAKE_CXX_COMPILER_LAUNCHER=${CXX_LAUNCHER}")
+endif()
+step("configure the consumer project" "${CMAKE_COMMAND}" ${configure_args})
+
+# The package must be the installed one, not the build tree.
+file(STRINGS "${build}/CMakeCache.txt" grpcgw_dir REGEX "^grpcgw_DIR:")
+string(FIND "${grpcgw_dir}" "=${prefix}/" at)
+if(at EQUAL -1)
+  message(FATAL_ERROR "consumer test: grpcgw was not found in ${prefix}: ${grpcgw_dir}")
+endif()
+
+step("build the consumer project" "${CMAKE_COMMAND}" --build "${build}" -j2)
+step("run the consumer" "${build}/consumer")
