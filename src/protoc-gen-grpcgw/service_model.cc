@@ -175,11 +175,13 @@ class FileChecker {
         AddBinding(method, additional, &model.bindings);
       }
     } else {
+      // Checked too: an explicit binding elsewhere in the file may take the
+      // same path.
       BindingModel binding;
       binding.http_method = "POST";
       binding.path_template = model.grpc_path;
       binding.body = "*";
-      model.bindings.push_back(std::move(binding));
+      CheckAndAddBinding(method, std::move(binding), &model.bindings);
     }
 
     if (options.HasExtension(grpcgw::method)) {
@@ -248,6 +250,11 @@ class FileChecker {
     }
     binding.body = rule.body();
     binding.response_body = rule.response_body();
+    CheckAndAddBinding(method, std::move(binding), bindings);
+  }
+
+  void CheckAndAddBinding(const MethodDescriptor& method, BindingModel binding,
+                          std::vector<BindingModel>* bindings) {
     const std::string where =
         "binding " + Quote(binding.http_method + " " + binding.path_template) + ": ";
 

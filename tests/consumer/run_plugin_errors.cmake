@@ -69,6 +69,9 @@ expect_error(unknown_response_body fixtures.unknown_response_body.Store.GetItem
   "response_body \"title\" is not a top-level field of fixtures.unknown_response_body.Item")
 expect_error(conflicting_bindings fixtures.conflicting_bindings.Store.GetItemById
   "binding \"GET /v1/items/{id}\" conflicts with \"GET /v1/items/{name}\" of method fixtures.conflicting_bindings.Store.GetItem")
+# A method without google.api.http owns POST /<package>.<Service>/<Method>.
+expect_error(default_binding_conflict fixtures.default_binding_conflict.Store.Put
+  "binding \"POST /fixtures.default_binding_conflict.Store/Get\" conflicts with \"POST /fixtures.default_binding_conflict.Store/Get\" of method fixtures.default_binding_conflict.Store.Get")
 expect_error(nested_additional_bindings fixtures.nested_additional_bindings.Store.GetItem
   "additional_bindings may not contain additional_bindings")
 expect_error(unknown_sse_field fixtures.unknown_sse_field.Store.Watch
