@@ -48,6 +48,13 @@ function(grpcgw_generate)
     endif()
   endif()
 
+  # Each proto may import the others: any of them changing regenerates all.
+  set(all_protos "")
+  foreach(proto IN LISTS G_PROTOS)
+    get_filename_component(abs "${proto}" ABSOLUTE)
+    list(APPEND all_protos "${abs}")
+  endforeach()
+
   set(sources "")
   foreach(proto IN LISTS G_PROTOS)
     get_filename_component(abs "${proto}" ABSOLUTE)
@@ -90,7 +97,7 @@ function(grpcgw_generate)
     add_custom_command(
       OUTPUT ${outputs}
       COMMAND protobuf::protoc ${include_flags} "--cpp_out=${G_OUT_DIR}" ${protoc_plugins} "${abs}"
-      DEPENDS "${abs}" protobuf::protoc ${plugin_deps}
+      DEPENDS ${all_protos} protobuf::protoc ${plugin_deps}
       COMMENT "grpcgw_generate: ${rel}"
       VERBATIM)
     foreach(out IN LISTS outputs)
