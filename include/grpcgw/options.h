@@ -1,0 +1,122 @@
+// grpcgw/options.h: everything a gateway lets you set, with its default.
+//
+//   grpcgw::GatewayOptions options;
+//   options.max_request_body_bytes = 1 << 20;
+//   options.sse.heartbeat = std::chrono::seconds(5);
+//   options.websocket.allowed_origins = {"https://app.example.com"};
+//   grpcgw::Gateway<chat::Chat> gateway(*server, options);
+//
+// Defaults follow what grpc-gateway users expect (unpopulated fields printed,
+// unknown input fields ignored); set `json_output` / `json_input` to
+// grpcgw::JsonOptions{} for the strict specification behaviour.
+#ifndef GRPCGW_OPTIONS_H_
+#define GRPCGW_OPTIONS_H_
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <grpcpp/support/status.h>
+
+#include "grpcgw/json.h"
+#include "grpcgw/stream_call.h"
+
+namespace httplib {
+struct Request;
+struct Response;
+}  // namespace httplib
+
+namespace grpcgw {
+
+// An SSE event the gateway writes by itself (the end-of-stream event).
+struct SseEvent {
+  std::string id;
+  std::string event;
+  std::string data;
+};
+
+struct SseOptions {
+  // A comment line (": keep-alive") after this long without an event; also
+  // the longest time a departed client goes unnoticed.
+  std::chrono::milliseconds heartbeat{15000};
+  // Sent when the service ends the stream OK; nullopt sends none.
+  std::optional<SseEvent> end_of_stream = SseEvent{"EOS", "EOS", ""};
+  // `retry:` (milliseconds) sent at the start of the stream; 0 sends none.
+  std::chrono::milliseconds retry{0};
+  // Response fields whose values become `id:` / `event:` for methods that
+  // name none in (grpcgw.method).
+  std::string id_field;
+  std::string event_field;
+};
+
+struct WebSocketOptions {
+  // Origins allowed besides the request's own (Origin host == Host);
+  // "*" allows every origin.
+  std::vector<std::string> allowed_origins;
+  // Subprotocols the server accepts, in order of preference.
+  std::vector<std::string> subprotocols;
+  // Ping after this long without traffic; a peer that does not answer
+  // within another interval is closed. 0 disables pings.
+  std::chrono::milliseconds ping_interval{30000};
+};
+
+struct ChunkedOptions {
+  // Write each message as a bare line (and the error status as the last
+  // line) instead of {"result":...} / {"error":...}.
+  bool bare_lines = false;
+  // A request body that sends nothing for this long is abandoned and the
+  // call cancelled.
+  std::chrono::milliseconds idle_timeout{30000};
+};
+
+// Decides which request headers become gRPC metadata, and under what key.
+// Return false to drop the header. `key` is the header name as received.
+using HeaderMatcher = std::function<bool(std::string_view key, std::string* metadata_key)>;
+
+struct GatewayOptions {
+  // Response JSON (the grpc-gateway default: unpopulated fields printed).
+  JsonOptions json_output = [] {
+    JsonOptions o;
+    o.emit_unpopulated = true;
+    return o;
+  }();
+  // Request JSON (the grpc-gateway default: unknown fields ignored).
+  JsonOptions json_input = [] {
+    JsonOptions o;
+    o.ignore_unknown_fields = true;
+    return o;
+  }();
+
+  // Limits. A body (or, for streams, the whole upload) over
+  // max_request_body_bytes gets 413; one message over max_message_bytes
+  // gets 413 / the error record / WebSocket close 1009.
+  size_t max_request_body_bytes = 4 << 20;
+  size_t max_message_bytes = 4 << 20;
+  // Streaming calls open at once across the gateway; beyond: 503.
+  size_t max_concurrent_streams = 10000;
+  StreamLimits stream_limits;
+
+  // Query parameters that name no field: ignored (false) or 400 (true).
+  bool reject_unknown_query_parameters = false;
+  // Replaces the default header rule (DESIGN.md section 4) when set.
+  HeaderMatcher incoming_header_matcher;
+  // Deadline for calls whose request has no Grpc-Timeout; 0 = none.
+  std::chrono::milliseconds default_timeout{0};
+
+  // Called before an error response is written (unary, and stream errors
+  // before the first message); it may change the response. The default body
+  // is already set.
+  std::function<void(const grpc::Status&, const httplib::Request&, httplib::Response&)> error_handler;
+
+  SseOptions sse;
+  WebSocketOptions websocket;
+  ChunkedOptions chunked;
+};
+
+}  // namespace grpcgw
+
+#endif  // GRPCGW_OPTIONS_H_

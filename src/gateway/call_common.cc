@@ -1,0 +1,215 @@
+// What every gateway call shares: errors as JSON, request headers as gRPC
+// metadata, deadlines, response metadata as headers.
+#include <strings.h>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+
+#include "gateway/gateway_state.h"
+#include "grpcgw/status.h"
+#include "websocket/base64.h"
+
+namespace grpcgw {
+namespace internal {
+namespace {
+
+// Request headers that grpc-gateway forwards as "grpcgateway-<name>"
+// (the permanent IANA message headers a service may care about).
+constexpr const char* kPermanentHeaders[] = {
+    "accept", "accept-charset", "accept-language", "accept-ranges", "authorization",
+    "cache-control", "content-type", "cookie", "date", "expect", "from", "host", "if-match",
+    "if-modified-since", "if-none-match", "if-schedule-tag-match", "if-unmodified-since",
+    "max-forwards", "origin", "pragma", "referer", "user-agent", "via", "warning",
+};
+
+constexpr std::string_view kMetadataPrefix = "grpc-metadata-";
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool ValidMetadataKey(std::string_view key) {
+  if (key.empty()) return false;
+  for (char c : key) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool ValidMetadataValue(std::string_view value) {
+  for (unsigned char c : value) {
+    if (c < 0x20 || c > 0x7e) return false;
+  }
+  return true;
+}
+
+bool EndsWith(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+// The default rule of DESIGN.md section 4.
+bool DefaultHeaderMatcher(std::string_view header, std::string* key) {
+  std::string lower = Lower(header);
+  if (lower.compare(0, kMetadataPrefix.size(), kMetadataPrefix) == 0) {
+    *key = lower.substr(kMetadataPrefix.size());
+    return true;
+  }
+  for (const char* h : kPermanentHeaders) {
+    if (lower == h) {
+      *key = "grpcgateway-" + lower;
+      return true;
+    }
+  }
+  return false;
+}
+
+// Grpc-Timeout: TimeoutValue TimeoutUnit, at most 8 digits; units
+// H(ours) M(inutes) S(econds) m(illis) u(micros) n(anos).
+bool ParseGrpcTimeout(std::string_view v, std::chrono::nanoseconds* out) {
+  if (v.size() < 2 || v.size() > 9) return false;
+  long long n = 0;
+  for (size_t i = 0; i + 1 < v.size(); ++i) {
+    if (v[i] < '0' || v[i] > '9') return false;
+    n = n * 10 + (v[i] - '0');
+  }
+  using namespace std::chrono;
+  switch (v.back()) {
+    case 'H': *out = hours(n); return true;
+    case 'M': *out = minutes(n); return true;
+    case 'S': *out = seconds(n); return true;
+    case 'm': *out = milliseconds(n); return true;
+    case 'u': *out = microseconds(n); return true;
+    case 'n': *out = nanoseconds(n); return true;
+    default: return false;
+  }
+}
+
+}  // namespace
+
+const char* ReasonPhrase(int status) {
+  switch (status) {
+    case 101: return "Switching Protocols";
+    case 200: return "OK";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 409: return "Conflict";
+    case 413: return "Payload Too Large";
+    case 415: return "Unsupported Media Type";
+    case 426: return "Upgrade Required";
+    case 429: return "Too Many Requests";
+    case 499: return "Client Closed Request";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    default: return status < 400 ? "OK" : status < 500 ? "Bad Request" : "Internal Server Error";
+  }
+}
+
+void WriteError(RequestContext& ctx, const grpc::Status& status, int http_status) {
+  ctx.res.status = http_status != 0 ? http_status : HttpStatusFromCode(status.error_code());
+  ctx.res.set_content(StatusToJson(status), "application/json");
+  if (status.error_code() == grpc::StatusCode::UNAUTHENTICATED &&
+      !ctx.res.has_header("WWW-Authenticate")) {
+    ctx.res.set_header("WWW-Authenticate", "Bearer");
+  }
+  if (ctx.options.error_handler) ctx.options.error_handler(status, ctx.req, ctx.res);
+}
+
+void WriteHttpError(RequestContext& ctx, const HttpError& error) {
+  if (error.http_status == 413 || error.http_status == 400 || error.http_status == 408) {
+    // The rest of the body was not read: the connection cannot be reused.
+    ctx.conn.CloseAfterResponse();
+  }
+  WriteError(ctx, grpc::Status(static_cast<grpc::StatusCode>(error.grpc_code), error.message),
+             error.http_status);
+}
+
+grpc::Status MakeClientContext(const RequestContext& ctx, std::unique_ptr<grpc::ClientContext>* out) {
+  auto context = std::make_unique<grpc::ClientContext>();
+  const HeaderMatcher& matcher = ctx.options.incoming_header_matcher;
+  bool has_deadline = false;
+  for (const auto& [name, value] : ctx.req.headers) {
+    std::string lower = Lower(name);
+    if (lower == "grpc-timeout") {
+      std::chrono::nanoseconds timeout;
+      if (!ParseGrpcTimeout(value, &timeout)) {
+        return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                            "header \"Grpc-Timeout\": expected 1 to 8 digits and a unit (H, M, S, m, u, n), got \"" +
+                                value + "\"");
+      }
+      context->set_deadline(std::chrono::system_clock::now() +
+                            std::chrono::duration_cast<std::chrono::system_clock::duration>(timeout));
+      has_deadline = true;
+      continue;
+    }
+    if (lower == "authorization") context->AddMetadata("authorization", value);
+    if (lower == "last-event-id") context->AddMetadata("last-event-id", value);
+    std::string key;
+    bool keep = matcher ? matcher(name, &key) : DefaultHeaderMatcher(name, &key);
+    if (!keep) continue;
+    key = Lower(key);
+    if (!ValidMetadataKey(key) || key.rfind("grpc-", 0) == 0) {
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                          "header \"" + name + "\": \"" + key + "\" is not a valid metadata key");
+    }
+    if (EndsWith(key, "-bin")) {
+      std::string decoded;
+      if (!Base64Decode(value, &decoded)) {
+        return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                            "header \"" + name + "\": expected base64, got \"" + value + "\"");
+      }
+      context->AddMetadata(key, decoded);
+    } else {
+      if (!ValidMetadataValue(value)) {
+        return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                            "header \"" + name + "\": value has characters metadata cannot carry");
+      }
+      context->AddMetadata(key, value);
+    }
+  }
+  // Where the request came from, as a proxy would say it.
+  std::string forwarded_for = ctx.req.get_header_value("X-Forwarded-For");
+  forwarded_for = forwarded_for.empty() ? ctx.req.remote_addr : forwarded_for + ", " + ctx.req.remote_addr;
+  if (!forwarded_for.empty()) context->AddMetadata("x-forwarded-for", forwarded_for);
+  std::string host = ctx.req.get_header_value("X-Forwarded-Host");
+  if (host.empty()) host = ctx.req.get_header_value("Host");
+  if (!host.empty() && ValidMetadataValue(host)) context->AddMetadata("x-forwarded-host", host);
+  if (!has_deadline && ctx.options.default_timeout.count() > 0) {
+    context->set_deadline(std::chrono::system_clock::now() + ctx.options.default_timeout);
+  }
+  *out = std::move(context);
+  return grpc::Status::OK;
+}
+
+void AddResponseMetadataHeaders(const grpc::ClientContext& context, bool trailers,
+                                httplib::Headers* headers) {
+  const auto& md = trailers ? context.GetServerTrailingMetadata() : context.GetServerInitialMetadata();
+  const std::string prefix = trailers ? "Grpc-Trailer-" : "Grpc-Metadata-";
+  for (const auto& [k, v] : md) {
+    std::string key(k.data(), k.size());
+    std::string value(v.data(), v.size());
+    if (EndsWith(key, "-bin")) value = Base64Encode(value);
+    if (!ValidMetadataValue(value)) continue;
+    headers->emplace(prefix + key, value);
+  }
+}
+
+std::string ResponseHead(int status, const httplib::Headers& headers) {
+  std::string head = "HTTP/1.1 " + std::to_string(status) + " " + ReasonPhrase(status) + "\r\n";
+  for (const auto& [k, v] : headers) head += k + ": " + v + "\r\n";
+  head += "\r\n";
+  return head;
+}
+
+}  // namespace internal
+}  // namespace grpcgw

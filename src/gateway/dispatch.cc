@@ -1,0 +1,243 @@
+// GatewayDispatch: the routing table every gateway mounted on one HttpServer
+// shares, and the pre-routing hook that serves gateway requests before
+// httplib's own routes are tried.
+#include "gateway/dispatch.h"
+
+#include <strings.h>
+
+#include <stdexcept>
+
+#include "gateway/request_body.h"
+#include "grpcgw/gateway.h"
+#include "routing/query.h"
+
+namespace grpcgw {
+namespace internal {
+namespace {
+
+using google::protobuf::FieldDescriptor;
+
+const FieldDescriptor* TopLevelField(const google::protobuf::Descriptor* d, const std::string& name) {
+  return name.empty() ? nullptr : d->FindFieldByName(name);
+}
+
+bool HeaderHasToken(const httplib::Request& req, const char* header, const char* token) {
+  std::string v = req.get_header_value(header);
+  size_t start = 0;
+  while (start <= v.size()) {
+    size_t end = v.find(',', start);
+    if (end == std::string::npos) end = v.size();
+    std::string t = v.substr(start, end - start);
+    size_t b = t.find_first_not_of(" \t");
+    size_t e = t.find_last_not_of(" \t");
+    if (b != std::string::npos) {
+      t = t.substr(b, e - b + 1);
+      if (strcasecmp(t.c_str(), token) == 0) return true;
+    }
+    start = end + 1;
+  }
+  return false;
+}
+
+bool AcceptsEventStream(const httplib::Request& req) {
+  return req.get_header_value("Accept").find("text/event-stream") != std::string::npos;
+}
+
+}  // namespace
+
+GatewayDispatch::GatewayDispatch() = default;
+GatewayDispatch::~GatewayDispatch() = default;
+
+void GatewayDispatch::Mount(const std::shared_ptr<GatewayState>& gateway) {
+  // Compile everything first, so that a failure adds nothing.
+  std::vector<std::unique_ptr<CompiledBinding>> compiled;
+  std::string errors;
+  for (const MethodSpec& method : gateway->methods) {
+    const auto* request_type = method.request_prototype->GetDescriptor();
+    const auto* response_type = method.response_prototype->GetDescriptor();
+    for (const HttpBinding& binding : method.bindings) {
+      auto c = std::make_unique<CompiledBinding>();
+      c->method = &method;
+      c->gateway = gateway.get();
+      c->binding = binding;
+      std::string where = method.grpc_path + " (" + binding.http_method + " " + binding.path_template + ")";
+      std::string error;
+      if (!PathTemplate::Parse(binding.path_template, &c->path_template, &error)) {
+        errors += where + ": " + error + "\n";
+        continue;
+      }
+      grpc::Status s = BindingPlan::Compile(request_type, c->path_template, binding.body, &c->plan);
+      if (!s.ok()) {
+        errors += where + ": " + s.error_message() + "\n";
+        continue;
+      }
+      const FieldDescriptor* body_field = c->plan.body_field();
+      c->raw_request_body = (binding.body == "*" && IsHttpBody(request_type)) ||
+                            (body_field != nullptr && IsHttpBody(body_field->message_type()));
+      if (!binding.response_body.empty()) {
+        c->response_body_field = TopLevelField(response_type, binding.response_body);
+        if (c->response_body_field == nullptr) {
+          errors += where + ": response_body \"" + binding.response_body + "\" is not a field of " +
+                    response_type->full_name() + "\n";
+          continue;
+        }
+        c->raw_response_body = IsHttpBody(c->response_body_field->message_type());
+      } else {
+        c->raw_response_body = IsHttpBody(response_type);
+      }
+      const std::string& id_field = !method.transports.sse_id_field.empty()
+                                        ? method.transports.sse_id_field
+                                        : gateway->options.sse.id_field;
+      const std::string& event_field = !method.transports.sse_event_field.empty()
+                                           ? method.transports.sse_event_field
+                                           : gateway->options.sse.event_field;
+      c->sse_id_field = TopLevelField(response_type, id_field);
+      c->sse_event_field = TopLevelField(response_type, event_field);
+      if (!method.transports.sse_id_field.empty() && c->sse_id_field == nullptr) {
+        errors += where + ": sse_id_field \"" + id_field + "\" is not a field of " + response_type->full_name() + "\n";
+        continue;
+      }
+      if (!method.transports.sse_event_field.empty() && c->sse_event_field == nullptr) {
+        errors += where + ": sse_event_field \"" + event_field + "\" is not a field of " +
+                  response_type->full_name() + "\n";
+        continue;
+      }
+      compiled.push_back(std::move(c));
+    }
+  }
+  if (!errors.empty()) throw std::invalid_argument("grpcgw: cannot mount:\n" + errors);
+
+  // Check every route against the table before changing it.
+  Router trial;
+  for (size_t i = 0; i < bindings_.size(); ++i) {
+    std::string ignored;
+    trial.Add(bindings_[i]->binding.http_method, bindings_[i]->path_template, i, &ignored);
+  }
+  for (size_t i = 0; i < compiled.size(); ++i) {
+    std::string error;
+    if (!trial.Add(compiled[i]->binding.http_method, compiled[i]->path_template, bindings_.size() + i, &error)) {
+      errors += compiled[i]->method->grpc_path + ": " + error + "\n";
+    }
+  }
+  if (!errors.empty()) throw std::invalid_argument("grpcgw: cannot mount:\n" + errors);
+
+  for (auto& c : compiled) {
+    std::string error;
+    router_.Add(c->binding.http_method, c->path_template, bindings_.size(), &error);
+    bindings_.push_back(std::move(c));
+  }
+  gateways_.push_back(gateway);
+}
+
+httplib::Server::HandlerResponse GatewayDispatch::Handle(const httplib::Request& req,
+                                                         httplib::Response& res) {
+  Connection* conn = Connection::Current();
+  if (conn == nullptr || router_.size() == 0) return httplib::Server::HandlerResponse::Unhandled;
+
+  std::string_view target = req.target;
+  size_t q = target.find('?');
+  std::string_view path = target.substr(0, q);
+  std::string_view query = q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
+
+  Router::Match match;
+  std::vector<std::string> allowed;
+  std::string error;
+  Router::Outcome outcome = router_.Lookup(req.method, path, &match, &allowed, &error);
+  if (outcome == Router::Outcome::kNotFound) return httplib::Server::HandlerResponse::Unhandled;
+
+  GatewayOptions default_options;
+  const CompiledBinding* binding = outcome == Router::Outcome::kMatch ? bindings_[match.target].get() : nullptr;
+  RequestContext ctx{req, res, *conn, binding ? *binding : *bindings_.front(),
+                     binding ? binding->gateway->options : default_options, nullptr};
+  try {
+    if (outcome == Router::Outcome::kMethodNotAllowed) {
+      std::string allow;
+      for (const auto& m : allowed) allow += (allow.empty() ? "" : ", ") + m;
+      res.set_header("Allow", allow);
+      ctx.conn.CloseAfterResponse();  // the body, if any, was not read
+      WriteError(ctx, grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                                   "method " + req.method + " not allowed for " + std::string(path) +
+                                       " (allowed: " + allow + ")"),
+                 405);
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    if (outcome == Router::Outcome::kBadRequest) {
+      ctx.conn.CloseAfterResponse();
+      WriteError(ctx, grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, error), 400);
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    Serve(ctx, match, query);
+  } catch (const std::exception& e) {
+    ctx.conn.CloseAfterResponse();
+    if (!ctx.conn.taken_over()) {
+      WriteError(ctx, grpc::Status(grpc::StatusCode::INTERNAL, std::string("gateway fault: ") + e.what()), 500);
+    }
+  }
+  return httplib::Server::HandlerResponse::Handled;
+}
+
+void GatewayDispatch::Serve(RequestContext& ctx, const Router::Match& match, std::string_view query) {
+  const CompiledBinding& binding = ctx.binding;
+  const MethodSpec& method = *binding.method;
+  ctx.request.reset(method.request_prototype->New());
+
+  grpc::Status s = binding.plan.BindPathVariables(match.variables, ctx.request.get());
+  if (s.ok()) {
+    std::vector<std::pair<std::string, std::string>> params;
+    std::string error;
+    if (!ParseQueryString(query, &params, &error)) {
+      s = grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "query string: " + error);
+    } else {
+      s = binding.plan.BindQueryParameters(params, ctx.options.reject_unknown_query_parameters,
+                                           ctx.options.json_input, ctx.request.get());
+    }
+  }
+  if (!s.ok()) {
+    ctx.conn.CloseAfterResponse();
+    return WriteError(ctx, s);
+  }
+
+  if (method.kind == MethodKind::kUnary) return ServeUnary(ctx);
+
+  const TransportOptions& t = method.transports;
+  const httplib::Request& req = ctx.req;
+  bool is_get = req.method == "GET";
+  if (t.websocket && is_get && HeaderHasToken(req, "Upgrade", "websocket") &&
+      HeaderHasToken(req, "Connection", "upgrade")) {
+    return ServeWebSocket(ctx);
+  }
+  bool streams_responses = method.kind == MethodKind::kServerStreaming || method.kind == MethodKind::kBidiStreaming;
+  if (t.sse && is_get && streams_responses && AcceptsEventStream(req)) return ServeSse(ctx);
+  if (t.chunked) return ServeChunked(ctx);
+  ctx.conn.CloseAfterResponse();
+  WriteError(ctx, grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                               "no transport of " + method.grpc_path +
+                                   " serves this request (WebSocket needs a GET upgrade, SSE a GET "
+                                   "accepting text/event-stream)"),
+             501);
+}
+
+}  // namespace internal
+
+internal::GatewayDispatch& HttpServer::dispatch() {
+  if (!dispatch_) {
+    dispatch_ = std::make_shared<internal::GatewayDispatch>();
+    internal::GatewayDispatch* d = dispatch_.get();
+    gateway_hook_ = [d](const httplib::Request& req, httplib::Response& res) { return d->Handle(req, res); };
+  }
+  return *dispatch_;
+}
+
+GatewayBase::GatewayBase(std::shared_ptr<grpc::Channel> channel, std::vector<MethodSpec> methods,
+                         GatewayOptions options)
+    : state_(std::make_shared<internal::GatewayState>(std::move(channel), std::move(methods),
+                                                      std::move(options))) {}
+
+GatewayBase::~GatewayBase() = default;
+
+void GatewayBase::mount(HttpServer& http) { http.dispatch().Mount(state_); }
+
+const std::vector<MethodSpec>& GatewayBase::methods() const { return state_->methods; }
+const GatewayOptions& GatewayBase::options() const { return state_->options; }
+
+}  // namespace grpcgw

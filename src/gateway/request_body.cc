@@ -1,0 +1,92 @@
+#include "gateway/request_body.h"
+
+#include <strings.h>
+
+#include <google/protobuf/descriptor.h>
+
+#include "grpcgw/json.h"
+
+namespace grpcgw {
+namespace internal {
+
+bool IsHttpBody(const google::protobuf::Descriptor* descriptor) {
+  return descriptor != nullptr && descriptor->full_name() == "google.api.HttpBody";
+}
+
+void RawBodyOf(const google::protobuf::Message& http_body, std::string* content_type, std::string* data) {
+  const auto* d = http_body.GetDescriptor();
+  const auto* r = http_body.GetReflection();
+  *content_type = r->GetString(http_body, d->FindFieldByName("content_type"));
+  *data = r->GetString(http_body, d->FindFieldByName("data"));
+}
+
+void SetRawBody(google::protobuf::Message* http_body, const std::string& content_type, std::string data) {
+  const auto* d = http_body->GetDescriptor();
+  const auto* r = http_body->GetReflection();
+  r->SetString(http_body, d->FindFieldByName("content_type"), content_type);
+  r->SetString(http_body, d->FindFieldByName("data"), std::move(data));
+}
+
+bool IsJsonContentType(const std::string& content_type) {
+  if (content_type.empty()) return true;
+  std::string media = content_type.substr(0, content_type.find(';'));
+  while (!media.empty() && (media.back() == ' ' || media.back() == '\t')) media.pop_back();
+  if (strcasecmp(media.c_str(), "application/json") == 0) return true;
+  return media.size() > 17 && strncasecmp(media.c_str(), "application/", 12) == 0 &&
+         strcasecmp(media.c_str() + media.size() - 5, "+json") == 0;
+}
+
+grpc::Status MergeBodyElement(const CompiledBinding& binding, const GatewayOptions& options,
+                              std::string_view json, google::protobuf::Message* request) {
+  const google::protobuf::FieldDescriptor* field = binding.plan.body_field();
+  if (field == nullptr) return MergeJsonToMessage(json, request, options.json_input);
+  if (field->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE && !field->is_repeated()) {
+    auto* sub = request->GetReflection()->MutableMessage(request, field);
+    return MergeJsonToMessage(json, sub, options.json_input);
+  }
+  return MergeJsonValueToField(json, request, field, field->name(), options.json_input);
+}
+
+grpc::Status ReadRequestBody(RequestContext& ctx, HttpError* http_error) {
+  BodyReader reader(ctx.conn, ctx.req, ctx.options.max_request_body_bytes,
+                    std::chrono::duration_cast<std::chrono::milliseconds>(
+                        ctx.conn.shutting_down() ? std::chrono::milliseconds(0) : ctx.options.chunked.idle_timeout));
+  if (!ctx.binding.plan.has_body()) {
+    if (!reader.Drain()) ctx.conn.CloseAfterResponse();
+    return grpc::Status::OK;
+  }
+  const std::string content_type = ctx.req.get_header_value("Content-Type");
+  if (ctx.req.has_header("Content-Encoding")) {
+    std::string enc = ctx.req.get_header_value("Content-Encoding");
+    if (strcasecmp(enc.c_str(), "identity") != 0) {
+      *http_error = HttpError{415, 3, "Content-Encoding \"" + enc + "\" is not supported"};
+      return grpc::Status::OK;
+    }
+  }
+  if (!ctx.binding.raw_request_body && !IsJsonContentType(content_type)) {
+    *http_error = HttpError{415, 3, "Content-Type \"" + content_type +
+                                        "\" is not supported: send application/json"};
+    return grpc::Status::OK;
+  }
+  std::string body;
+  if (!reader.ReadAll(&body, http_error)) return grpc::Status::OK;
+
+  google::protobuf::Message* request = ctx.request.get();
+  if (ctx.binding.raw_request_body) {
+    const auto* field = ctx.binding.plan.body_field();
+    google::protobuf::Message* target =
+        field == nullptr ? request : request->GetReflection()->MutableMessage(request, field);
+    SetRawBody(target, content_type, std::move(body));
+    return grpc::Status::OK;
+  }
+  if (body.find_first_not_of(" \t\r\n") == std::string::npos) return grpc::Status::OK;  // empty message
+  grpc::Status s = MergeBodyElement(ctx.binding, ctx.options, body, request);
+  if (!s.ok()) return s;
+  if (ctx.req.method == "PATCH" && ctx.binding.plan.body_field() != nullptr) {
+    return FillUpdateMaskFromBody(body, ctx.binding.plan.body_field(), request);
+  }
+  return grpc::Status::OK;
+}
+
+}  // namespace internal
+}  // namespace grpcgw

@@ -1,0 +1,135 @@
+// Unary calls: the body (if the binding takes one) into the request, one
+// callback-API call through the channel, the response as one JSON body.
+//
+// The worker waits for the call. While it waits it watches the socket, so a
+// client that goes away cancels the call (the service sees CANCELLED).
+#include <condition_variable>
+#include <mutex>
+
+#include <google/protobuf/descriptor.h>
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "gateway/gateway_state.h"
+#include "gateway/request_body.h"
+#include "grpcgw/json.h"
+
+namespace grpcgw {
+namespace internal {
+namespace {
+
+constexpr auto kPeerCheckInterval = std::chrono::milliseconds(50);
+
+struct Completion {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;  // guarded by mu
+  grpc::Status status;
+};
+
+// Prints the value of one response field (response_body) as JSON.
+grpc::Status FieldJson(const google::protobuf::Message& response,
+                       const google::protobuf::FieldDescriptor* field, const JsonOptions& options,
+                       std::string* out) {
+  if (field->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE && !field->is_repeated()) {
+    const auto& sub = response.GetReflection()->GetMessage(response, field);
+    out->clear();
+    return AppendMessageJson(sub, out, options);
+  }
+  // Scalars, repeated fields and maps: print the message with the field and
+  // take its value out.
+  JsonOptions o = options;
+  o.emit_unpopulated = true;
+  o.use_proto_names = true;
+  std::string whole;
+  grpc::Status s = MessageToJson(response, &whole, o);
+  if (!s.ok()) return s;
+  rapidjson::Document doc;
+  doc.Parse(whole.data(), whole.size());
+  auto it = doc.FindMember(field->name().c_str());
+  if (doc.HasParseError() || it == doc.MemberEnd()) {
+    return grpc::Status(grpc::StatusCode::INTERNAL, "response_body field \"" + field->name() + "\" not printed");
+  }
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  it->value.Accept(writer);
+  out->assign(buffer.GetString(), buffer.GetSize());
+  return grpc::Status::OK;
+}
+
+}  // namespace
+
+// Writes a successful unary response (shared with client-streaming calls).
+void WriteUnaryResponse(RequestContext& ctx, const google::protobuf::Message& response,
+                        const grpc::ClientContext& context) {
+  httplib::Headers headers;
+  AddResponseMetadataHeaders(context, /*trailers=*/false, &headers);
+  AddResponseMetadataHeaders(context, /*trailers=*/true, &headers);
+  for (auto& h : headers) ctx.res.headers.insert(h);
+
+  const google::protobuf::Message* body = &response;
+  if (ctx.binding.response_body_field != nullptr && ctx.binding.raw_response_body) {
+    body = &response.GetReflection()->GetMessage(response, ctx.binding.response_body_field);
+  }
+  if (ctx.binding.raw_response_body) {
+    std::string content_type, data;
+    RawBodyOf(*body, &content_type, &data);
+    ctx.res.status = 200;
+    ctx.res.set_content(data, content_type.empty() ? "application/octet-stream" : content_type);
+    return;
+  }
+  std::string json;
+  grpc::Status s = ctx.binding.response_body_field != nullptr
+                       ? FieldJson(response, ctx.binding.response_body_field, ctx.options.json_output, &json)
+                       : MessageToJson(response, &json, ctx.options.json_output);
+  if (!s.ok()) {
+    WriteError(ctx, grpc::Status(grpc::StatusCode::INTERNAL, "response has no JSON form: " + s.error_message()));
+    return;
+  }
+  ctx.res.status = 200;
+  ctx.res.set_content(json, "application/json");
+}
+
+void ServeUnary(RequestContext& ctx) {
+  HttpError http_error;
+  grpc::Status s = ReadRequestBody(ctx, &http_error);
+  if (http_error.http_status != 0) return WriteHttpError(ctx, http_error);
+  if (!s.ok()) return WriteError(ctx, s);
+
+  std::unique_ptr<grpc::ClientContext> context;
+  s = MakeClientContext(ctx, &context);
+  if (!s.ok()) return WriteError(ctx, s);
+
+  const MethodSpec& method = *ctx.binding.method;
+  std::unique_ptr<google::protobuf::Message> response(method.response_prototype->New());
+  auto completion = std::make_shared<Completion>();
+  method.unary(context.get(), *ctx.request, response.get(), [completion](grpc::Status status) {
+    std::lock_guard<std::mutex> lock(completion->mu);
+    completion->status = std::move(status);
+    completion->done = true;
+    completion->cv.notify_all();
+  });
+
+  {
+    std::unique_lock<std::mutex> lock(completion->mu);
+    bool cancelled = false;
+    while (!completion->cv.wait_for(lock, kPeerCheckInterval, [&] { return completion->done; })) {
+      if (!cancelled && ctx.conn.PeerClosed()) {
+        context->TryCancel();
+        cancelled = true;
+      }
+    }
+  }
+  if (!completion->status.ok()) {
+    httplib::Headers headers;
+    AddResponseMetadataHeaders(*context, false, &headers);
+    AddResponseMetadataHeaders(*context, true, &headers);
+    for (auto& h : headers) ctx.res.headers.insert(h);
+    return WriteError(ctx, completion->status);
+  }
+  WriteUnaryResponse(ctx, *response, *context);
+}
+
+}  // namespace internal
+}  // namespace grpcgw
