@@ -1,0 +1,536 @@
+// JSON -> message: ordinary messages, fields, scalars, and the public input
+// functions of grpcgw/json.h.
+#include "json/json_parser.h"
+
+#include <cfloat>
+#include <cmath>
+#include <limits>
+#include <unordered_set>
+
+#include "json/text_codec.h"
+#include "json/well_known.h"
+
+namespace grpcgw::json_internal {
+namespace {
+
+namespace pb = google::protobuf;
+using FD = pb::FieldDescriptor;
+
+// A set of small indices (fields or oneofs of one message), without heap
+// allocation for messages of up to 256 fields.
+class IndexSet {
+ public:
+  explicit IndexSet(int size) {
+    if (size > kInlineBits) heap_.resize(static_cast<size_t>(size + 63) / 64);
+  }
+  // Adds `i`; returns true if it was already there.
+  bool TestAndSet(int i) {
+    uint64_t* words = heap_.empty() ? inline_ : heap_.data();
+    uint64_t bit = uint64_t{1} << (i % 64);
+    bool was_set = (words[i / 64] & bit) != 0;
+    words[i / 64] |= bit;
+    return was_set;
+  }
+
+ private:
+  static constexpr int kInlineBits = 256;
+  uint64_t inline_[kInlineBits / 64] = {};
+  std::vector<uint64_t> heap_;
+};
+
+// A field by its JSON name (json_name, lowerCamelCase unless set) or its
+// proto name, as the mapping requires both to be accepted.
+const FD* FindField(const pb::Descriptor* descriptor, std::string_view key) {
+  const std::string name(key);
+  const FD* field = descriptor->FindFieldByCamelcaseName(name);
+  if (field != nullptr && field->json_name() == name) return field;
+  field = descriptor->FindFieldByName(name);
+  if (field != nullptr) return field;
+  // json_name set by hand, or a name whose camel case and JSON forms differ.
+  for (int i = 0; i < descriptor->field_count(); ++i) {
+    if (descriptor->field(i)->json_name() == name) return descriptor->field(i);
+  }
+  return nullptr;
+}
+
+const char* IntegerTypeName(const FD* field) {
+  switch (field->cpp_type()) {
+    case FD::CPPTYPE_INT32:
+      return "int32";
+    case FD::CPPTYPE_INT64:
+      return "int64";
+    case FD::CPPTYPE_UINT32:
+      return "uint32";
+    default:
+      return "uint64";
+  }
+}
+
+}  // namespace
+
+grpc::Status MessageParser::Error(std::string_view problem) const {
+  std::string path = PathString();
+  std::string message;
+  if (!path.empty()) message.append("field \"").append(path).append("\": ");
+  message.append(problem);
+  return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, message);
+}
+
+grpc::Status MessageParser::Expected(std::string_view expected, const JsonNode& got) const {
+  std::string problem = "expected ";
+  problem.append(expected).append(", got ").append(DescribeNode(got));
+  return Error(problem);
+}
+
+std::string MessageParser::PathString() const {
+  std::string path;
+  for (const PathEntry& entry : path_) {
+    switch (entry.kind) {
+      case PathEntry::kName:
+        if (!path.empty()) path.push_back('.');
+        path.append(entry.text);
+        break;
+      case PathEntry::kIndex:
+        path.append("[").append(std::to_string(entry.index)).append("]");
+        break;
+      case PathEntry::kMapKey:
+        path.append("[\"").append(entry.text).append("\"]");
+        break;
+    }
+  }
+  return path;
+}
+
+bool MessageParser::AcceptsNull(const FD* field) {
+  if (field->cpp_type() == FD::CPPTYPE_MESSAGE) {
+    return ClassifyMessage(field->message_type()) == WellKnown::kValue;
+  }
+  return field->cpp_type() == FD::CPPTYPE_ENUM && IsNullValueEnum(field->enum_type());
+}
+
+grpc::Status MessageParser::CheckDuplicateKeys(const JsonNode& object) {
+  const uint32_t size = object.size;
+  if (size < 2) return grpc::Status::OK;
+  auto duplicate = [&](uint32_t i) {
+    PushMapKey(tree_.key(object, i).str());
+    return Error("duplicate key");
+  };
+  if (size <= 16) {
+    for (uint32_t i = 1; i < size; ++i) {
+      for (uint32_t j = 0; j < i; ++j) {
+        if (tree_.key(object, i).str() == tree_.key(object, j).str()) return duplicate(i);
+      }
+    }
+    return grpc::Status::OK;
+  }
+  std::unordered_set<std::string_view> seen;
+  seen.reserve(size);
+  for (uint32_t i = 0; i < size; ++i) {
+    if (!seen.insert(tree_.key(object, i).str()).second) return duplicate(i);
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status MessageParser::MergeMessage(const JsonNode& node, pb::Message* message) {
+  switch (ClassifyMessage(message->GetDescriptor())) {
+    case WellKnown::kNone:
+      return MergeObject(node, message);
+    case WellKnown::kAny:
+      return MergeAny(node, message);
+    case WellKnown::kTimestamp:
+      return MergeTime(node, message, true);
+    case WellKnown::kDuration:
+      return MergeTime(node, message, false);
+    case WellKnown::kFieldMask:
+      return MergeFieldMask(node, message);
+    case WellKnown::kStruct:
+      return MergeStruct(node, message);
+    case WellKnown::kValue:
+      return MergeStructValue(node, message);
+    case WellKnown::kListValue:
+      return MergeListValue(node, message);
+    case WellKnown::kWrapper:
+      return MergeWrapper(node, message);
+  }
+  return Error("unsupported message type");
+}
+
+grpc::Status MessageParser::MergeObject(const JsonNode& node, pb::Message* message,
+                                        bool skip_type_key) {
+  if (node.kind != JsonNode::kObject) return Expected("an object", node);
+  const pb::Descriptor* descriptor = message->GetDescriptor();
+  IndexSet seen_fields(descriptor->field_count());
+  IndexSet seen_oneofs(descriptor->oneof_decl_count());
+  for (uint32_t i = 0; i < node.size; ++i) {
+    std::string_view key = tree_.key(node, i).str();
+    const JsonNode& value = tree_.value(node, i);
+    if (skip_type_key && key == "@type") continue;
+    const FD* field = FindField(descriptor, key);
+    if (field == nullptr) {
+      if (options_.ignore_unknown_fields) continue;
+      PushName(key);
+      return Error("unknown field (" + descriptor->full_name() + " has no field of that name)");
+    }
+    if (seen_fields.TestAndSet(field->index())) {
+      PushName(key);
+      return Error("field set twice (" + field->name() + " appears more than once in the object)");
+    }
+    // null means "not set", except where null is a value.
+    if (value.kind == JsonNode::kNull && (field->is_repeated() || !AcceptsNull(field))) continue;
+    if (const pb::OneofDescriptor* oneof = field->real_containing_oneof()) {
+      if (seen_oneofs.TestAndSet(oneof->index())) {
+        PushName(key);
+        return Error("oneof \"" + oneof->name() + "\" already has a member set");
+      }
+    }
+    PushName(key);
+    grpc::Status status = MergeField(value, message, field);
+    if (!status.ok()) return status;
+    Pop();
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status MessageParser::MergeField(const JsonNode& node, pb::Message* message, const FD* field) {
+  if (field->is_map()) return MergeMap(node, message, field);
+  if (field->is_repeated()) return MergeRepeated(node, message, field);
+  return StoreValue(node, message, field, false);
+}
+
+grpc::Status MessageParser::MergeRepeated(const JsonNode& node, pb::Message* message, const FD* field) {
+  if (node.kind != JsonNode::kArray) return Expected("an array", node);
+  for (uint32_t i = 0; i < node.size; ++i) {
+    PushIndex(i);
+    grpc::Status status = StoreValue(tree_.element(node, i), message, field, true);
+    if (!status.ok()) return status;
+    Pop();
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status MessageParser::MergeMap(const JsonNode& node, pb::Message* message, const FD* field) {
+  if (node.kind != JsonNode::kObject) return Expected("an object", node);
+  grpc::Status status = CheckDuplicateKeys(node);
+  if (!status.ok()) return status;
+  const pb::Reflection* reflection = message->GetReflection();
+  const FD* key_field = field->message_type()->map_key();
+  const FD* value_field = field->message_type()->map_value();
+  const int existing = reflection->FieldSize(*message, field);
+  for (uint32_t i = 0; i < node.size; ++i) {
+    const JsonNode& key_node = tree_.key(node, i);
+    const JsonNode& value_node = tree_.value(node, i);
+    PushMapKey(key_node.str());
+    Scalar key;
+    status = ParseMapKey(key_node, key_field, &key);
+    if (!status.ok()) return status;
+    if (value_field->cpp_type() == FD::CPPTYPE_MESSAGE) {
+      pb::Message* entry = FindOrAddMapEntry(message, field, &key, existing);
+      status = StoreValue(value_node, entry, value_field, false);
+      if (!status.ok()) return status;
+    } else {
+      Scalar value;
+      bool skip = false;
+      status = ParseScalar(value_node, value_field, &value, &skip);
+      if (!status.ok()) return status;
+      if (!skip) Store(FindOrAddMapEntry(message, field, &key, existing), value_field, &value, false);
+    }
+    Pop();
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status MessageParser::StoreValue(const JsonNode& node, pb::Message* message, const FD* field,
+                                       bool add) {
+  if (field->cpp_type() == FD::CPPTYPE_MESSAGE) {
+    const pb::Reflection* reflection = message->GetReflection();
+    if (node.kind == JsonNode::kNull && !AcceptsNull(field)) return Expected("an object", node);
+    pb::Message* sub = add ? reflection->AddMessage(message, field) : reflection->MutableMessage(message, field);
+    return MergeMessage(node, sub);
+  }
+  Scalar value;
+  bool skip = false;
+  grpc::Status status = ParseScalar(node, field, &value, &skip);
+  if (status.ok() && !skip) Store(message, field, &value, add);
+  return status;
+}
+
+grpc::Status MessageParser::ParseScalar(const JsonNode& node, const FD* field, Scalar* out, bool* skip) {
+  switch (field->cpp_type()) {
+    case FD::CPPTYPE_INT32:
+    case FD::CPPTYPE_INT64:
+    case FD::CPPTYPE_UINT32:
+    case FD::CPPTYPE_UINT64:
+      return ParseInteger(node, field, out);
+    case FD::CPPTYPE_FLOAT:
+    case FD::CPPTYPE_DOUBLE:
+      return ParseFloating(node, field, out);
+    case FD::CPPTYPE_BOOL:
+      if (node.kind == JsonNode::kTrue || node.kind == JsonNode::kFalse) {
+        out->b = node.kind == JsonNode::kTrue;
+        return grpc::Status::OK;
+      }
+      return Expected("true or false", node);
+    case FD::CPPTYPE_STRING:
+      if (node.kind != JsonNode::kString) {
+        return Expected(field->type() == FD::TYPE_BYTES ? "a base64 string" : "a string", node);
+      }
+      if (field->type() != FD::TYPE_BYTES) {
+        out->str.assign(node.text, node.size);
+      } else if (!Base64Decode(node.str(), &out->str)) {
+        return Expected("base64 (standard or URL-safe alphabet)", node);
+      }
+      return grpc::Status::OK;
+    case FD::CPPTYPE_ENUM:
+      return ParseEnum(node, field, out, skip);
+    case FD::CPPTYPE_MESSAGE:
+      break;
+  }
+  return Error("unsupported field type");
+}
+
+grpc::Status MessageParser::ParseInteger(const JsonNode& node, const FD* field, Scalar* out) {
+  if (node.kind != JsonNode::kNumber && node.kind != JsonNode::kString) {
+    return Expected(std::string("an integer (") + IntegerTypeName(field) + ")", node);
+  }
+  NumberError error = NumberError::kOk;
+  switch (field->cpp_type()) {
+    case FD::CPPTYPE_INT32: {
+      int64_t value = 0;
+      error = ParseSignedInteger(node.str(), std::numeric_limits<int32_t>::min(),
+                                 std::numeric_limits<int32_t>::max(), &value);
+      out->i32 = static_cast<int32_t>(value);
+      break;
+    }
+    case FD::CPPTYPE_INT64:
+      error = ParseSignedInteger(node.str(), std::numeric_limits<int64_t>::min(),
+                                 std::numeric_limits<int64_t>::max(), &out->i64);
+      break;
+    case FD::CPPTYPE_UINT32: {
+      uint64_t value = 0;
+      error = ParseUnsignedInteger(node.str(), std::numeric_limits<uint32_t>::max(), &value);
+      out->u32 = static_cast<uint32_t>(value);
+      break;
+    }
+    default:
+      error = ParseUnsignedInteger(node.str(), std::numeric_limits<uint64_t>::max(), &out->u64);
+      break;
+  }
+  switch (error) {
+    case NumberError::kOk:
+      return grpc::Status::OK;
+    case NumberError::kOutOfRange:
+      return Expected(std::string("an integer in the range of ") + IntegerTypeName(field), node);
+    default:
+      return Expected(std::string("an integer (") + IntegerTypeName(field) + ")", node);
+  }
+}
+
+grpc::Status MessageParser::ParseFloating(const JsonNode& node, const FD* field, Scalar* out) {
+  const bool is_float = field->cpp_type() == FD::CPPTYPE_FLOAT;
+  double value = 0;
+  if (node.kind == JsonNode::kString && node.str() == "NaN") {
+    value = std::numeric_limits<double>::quiet_NaN();
+  } else if (node.kind == JsonNode::kString && node.str() == "Infinity") {
+    value = std::numeric_limits<double>::infinity();
+  } else if (node.kind == JsonNode::kString && node.str() == "-Infinity") {
+    value = -std::numeric_limits<double>::infinity();
+  } else if (node.kind == JsonNode::kNumber || node.kind == JsonNode::kString) {
+    NumberError error = ParseDouble(node.str(), &value);
+    if (error == NumberError::kOk && is_float && (value > FLT_MAX || value < -FLT_MAX)) {
+      error = NumberError::kOutOfRange;
+    }
+    if (error == NumberError::kOutOfRange) {
+      return Expected(is_float ? "a number in the range of float" : "a number in the range of double", node);
+    }
+    if (error != NumberError::kOk) return Expected("a number", node);
+  } else {
+    return Expected("a number", node);
+  }
+  if (is_float) {
+    out->f = static_cast<float>(value);
+  } else {
+    out->d = value;
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status MessageParser::ParseEnum(const JsonNode& node, const FD* field, Scalar* out, bool* skip) {
+  const pb::EnumDescriptor* type = field->enum_type();
+  const bool is_null_value = IsNullValueEnum(type);
+  if (node.kind == JsonNode::kNull && is_null_value) {
+    out->enum_number = 0;
+    return grpc::Status::OK;
+  }
+  if (node.kind == JsonNode::kString) {
+    const pb::EnumValueDescriptor* value = type->FindValueByName(std::string(node.str()));
+    if (value != nullptr) {
+      out->enum_number = value->number();
+      return grpc::Status::OK;
+    }
+    if (options_.ignore_unknown_fields) {
+      *skip = true;
+      return grpc::Status::OK;
+    }
+    return Expected("a value of enum " + type->full_name(), node);
+  }
+  if (node.kind == JsonNode::kNumber) {
+    int64_t number = 0;
+    NumberError error = ParseSignedInteger(node.str(), std::numeric_limits<int32_t>::min(),
+                                           std::numeric_limits<int32_t>::max(), &number);
+    if (error != NumberError::kOk) return Expected("an enum number (int32)", node);
+    // A closed (proto2) enum holds only its declared values.
+    const bool closed = type->file()->syntax() == pb::FileDescriptor::SYNTAX_PROTO2;
+    if (closed && type->FindValueByNumber(static_cast<int>(number)) == nullptr) {
+      if (options_.ignore_unknown_fields) {
+        *skip = true;
+        return grpc::Status::OK;
+      }
+      return Expected("a value of enum " + type->full_name(), node);
+    }
+    out->enum_number = static_cast<int>(number);
+    return grpc::Status::OK;
+  }
+  return Expected(is_null_value ? "null" : "an enum name or number", node);
+}
+
+grpc::Status MessageParser::ParseMapKey(const JsonNode& key, const FD* key_field, Scalar* out) {
+  switch (key_field->cpp_type()) {
+    case FD::CPPTYPE_STRING:
+      out->str.assign(key.text, key.size);
+      return grpc::Status::OK;
+    case FD::CPPTYPE_BOOL:
+      if (key.str() == "true" || key.str() == "false") {
+        out->b = key.str() == "true";
+        return grpc::Status::OK;
+      }
+      return Error("map key: expected \"true\" or \"false\"");
+    default: {
+      grpc::Status status = ParseInteger(key, key_field, out);
+      if (!status.ok()) return Error(std::string("map key: expected an integer (") + IntegerTypeName(key_field) + ")");
+      return status;
+    }
+  }
+}
+
+pb::Message* MessageParser::FindOrAddMapEntry(pb::Message* message, const FD* field, Scalar* key,
+                                              int existing) {
+  const pb::Reflection* reflection = message->GetReflection();
+  const FD* key_field = field->message_type()->map_key();
+  for (int i = 0; i < existing; ++i) {
+    const pb::Message& entry = reflection->GetRepeatedMessage(*message, field, i);
+    const pb::Reflection* r = entry.GetReflection();
+    bool same = false;
+    switch (key_field->cpp_type()) {
+      case FD::CPPTYPE_INT32:
+        same = r->GetInt32(entry, key_field) == key->i32;
+        break;
+      case FD::CPPTYPE_INT64:
+        same = r->GetInt64(entry, key_field) == key->i64;
+        break;
+      case FD::CPPTYPE_UINT32:
+        same = r->GetUInt32(entry, key_field) == key->u32;
+        break;
+      case FD::CPPTYPE_UINT64:
+        same = r->GetUInt64(entry, key_field) == key->u64;
+        break;
+      case FD::CPPTYPE_BOOL:
+        same = r->GetBool(entry, key_field) == key->b;
+        break;
+      default:
+        same = r->GetString(entry, key_field) == key->str;
+        break;
+    }
+    if (same) {
+      pb::Message* found = reflection->MutableRepeatedMessage(message, field, i);
+      found->GetReflection()->ClearField(found, field->message_type()->map_value());
+      return found;
+    }
+  }
+  pb::Message* entry = reflection->AddMessage(message, field);
+  Store(entry, key_field, key, false);
+  return entry;
+}
+
+void MessageParser::Store(pb::Message* message, const FD* field, Scalar* value, bool add) {
+  const pb::Reflection* r = message->GetReflection();
+  switch (field->cpp_type()) {
+    case FD::CPPTYPE_INT32:
+      add ? r->AddInt32(message, field, value->i32) : r->SetInt32(message, field, value->i32);
+      break;
+    case FD::CPPTYPE_INT64:
+      add ? r->AddInt64(message, field, value->i64) : r->SetInt64(message, field, value->i64);
+      break;
+    case FD::CPPTYPE_UINT32:
+      add ? r->AddUInt32(message, field, value->u32) : r->SetUInt32(message, field, value->u32);
+      break;
+    case FD::CPPTYPE_UINT64:
+      add ? r->AddUInt64(message, field, value->u64) : r->SetUInt64(message, field, value->u64);
+      break;
+    case FD::CPPTYPE_FLOAT:
+      add ? r->AddFloat(message, field, value->f) : r->SetFloat(message, field, value->f);
+      break;
+    case FD::CPPTYPE_DOUBLE:
+      add ? r->AddDouble(message, field, value->d) : r->SetDouble(message, field, value->d);
+      break;
+    case FD::CPPTYPE_BOOL:
+      add ? r->AddBool(message, field, value->b) : r->SetBool(message, field, value->b);
+      break;
+    case FD::CPPTYPE_STRING:
+      add ? r->AddString(message, field, std::move(value->str))
+          : r->SetString(message, field, std::move(value->str));
+      break;
+    case FD::CPPTYPE_ENUM:
+      add ? r->AddEnumValue(message, field, value->enum_number)
+          : r->SetEnumValue(message, field, value->enum_number);
+      break;
+    case FD::CPPTYPE_MESSAGE:
+      break;
+  }
+}
+
+grpc::Status MessageParser::MergeFieldValue(const JsonNode& node, pb::Message* message, const FD* field,
+                                            std::string_view path) {
+  PushName(path);
+  if (node.kind == JsonNode::kNull && !AcceptsNull(field)) return grpc::Status::OK;
+  if (field->is_map()) return MergeMap(node, message, field);
+  return StoreValue(node, message, field, field->is_repeated());
+}
+
+}  // namespace grpcgw::json_internal
+
+namespace grpcgw {
+
+grpc::Status MergeJsonToMessage(std::string_view json, google::protobuf::Message* message,
+                                const JsonOptions& options) {
+  json_internal::JsonTree tree;
+  grpc::Status status = tree.Parse(json, options.max_depth);
+  if (!status.ok()) return status;
+  json_internal::MessageParser parser(tree, options);
+  return parser.MergeMessage(tree.root(), message);
+}
+
+grpc::Status JsonToMessage(std::string_view json, google::protobuf::Message* message,
+                           const JsonOptions& options) {
+  message->Clear();
+  return MergeJsonToMessage(json, message, options);
+}
+
+grpc::Status MergeJsonValueToField(std::string_view json_value, google::protobuf::Message* message,
+                                   const google::protobuf::FieldDescriptor* field,
+                                   std::string_view field_path_for_errors, const JsonOptions& options) {
+  if (field == nullptr || field->containing_type() != message->GetDescriptor()) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "field \"" + std::string(field_path_for_errors) + "\" is not a field of " +
+                            message->GetDescriptor()->full_name());
+  }
+  json_internal::JsonTree tree;
+  grpc::Status status = tree.Parse(json_value, options.max_depth);
+  if (!status.ok()) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "field \"" + std::string(field_path_for_errors) + "\": " + status.error_message());
+  }
+  json_internal::MessageParser parser(tree, options);
+  return parser.MergeFieldValue(tree.root(), message, field, field_path_for_errors);
+}
+
+}  // namespace grpcgw

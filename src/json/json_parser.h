@@ -1,0 +1,119 @@
+// MessageParser: fills a message from a JsonTree with reflection, following
+// the proto3 JSON mapping. The well-known types live in
+// json_parser_well_known.cc, the rest in json_parser.cc.
+#ifndef GRPCGW_SRC_JSON_JSON_PARSER_H_
+#define GRPCGW_SRC_JSON_JSON_PARSER_H_
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/message.h>
+#include <grpcpp/support/status.h>
+
+#include "grpcgw/json.h"
+#include "json/json_tree.h"
+
+namespace grpcgw::json_internal {
+
+// One use per tree; not thread-safe. `tree` and `options` must outlive it.
+class MessageParser {
+ public:
+  MessageParser(const JsonTree& tree, const JsonOptions& options) : tree_(tree), options_(options) {}
+
+  // Merges `node` into `message`: an object for an ordinary message, the
+  // special form for a well-known type.
+  grpc::Status MergeMessage(const JsonNode& node, google::protobuf::Message* message);
+
+  // Merges `node` as the value of `field`: sets a singular field, appends
+  // one element to a repeated field, merges an object's members into a map.
+  // `path` names the field in errors.
+  grpc::Status MergeFieldValue(const JsonNode& node, google::protobuf::Message* message,
+                               const google::protobuf::FieldDescriptor* field,
+                               std::string_view path);
+
+ private:
+  using FD = google::protobuf::FieldDescriptor;
+
+  // A scalar converted for its field, before it is stored.
+  struct Scalar {
+    union {
+      int32_t i32;
+      int64_t i64;
+      uint32_t u32;
+      uint64_t u64;
+      float f;
+      double d;
+      bool b;
+      int enum_number;
+    };
+    std::string str;
+  };
+
+  // An element of the path to the value being read, for error messages.
+  struct PathEntry {
+    enum Kind { kName, kIndex, kMapKey } kind;
+    std::string_view text;  // kName, kMapKey
+    uint32_t index;         // kIndex
+  };
+
+  // An ordinary message's object. `skip_type_key` leaves out "@type" (the
+  // members of an Any's payload).
+  grpc::Status MergeObject(const JsonNode& node, google::protobuf::Message* message,
+                           bool skip_type_key = false);
+  // The value of a field that appeared in an object (null already handled).
+  grpc::Status MergeField(const JsonNode& node, google::protobuf::Message* message, const FD* field);
+  grpc::Status MergeRepeated(const JsonNode& node, google::protobuf::Message* message, const FD* field);
+  grpc::Status MergeMap(const JsonNode& node, google::protobuf::Message* message, const FD* field);
+  // Sets (add == false) or appends (add == true) one value of `field`.
+  grpc::Status StoreValue(const JsonNode& node, google::protobuf::Message* message, const FD* field,
+                          bool add);
+  // Converts a non-message value. Sets *skip for an unknown enum name that
+  // options ask to ignore.
+  grpc::Status ParseScalar(const JsonNode& node, const FD* field, Scalar* out, bool* skip);
+  grpc::Status ParseInteger(const JsonNode& node, const FD* field, Scalar* out);
+  grpc::Status ParseFloating(const JsonNode& node, const FD* field, Scalar* out);
+  grpc::Status ParseEnum(const JsonNode& node, const FD* field, Scalar* out, bool* skip);
+  grpc::Status ParseMapKey(const JsonNode& key, const FD* key_field, Scalar* out);
+  static void Store(google::protobuf::Message* message, const FD* field, Scalar* value, bool add);
+  // The entry of map `field` whose key is `key` among the first `existing`
+  // entries (those present before this parse; the value cleared, as a later
+  // entry replaces an earlier one), or a new entry holding `key`.
+  static google::protobuf::Message* FindOrAddMapEntry(google::protobuf::Message* message, const FD* field,
+                                                      Scalar* key, int existing);
+
+  // Well-known types (json_parser_well_known.cc).
+  grpc::Status MergeAny(const JsonNode& node, google::protobuf::Message* message);
+  grpc::Status MergeTime(const JsonNode& node, google::protobuf::Message* message, bool is_timestamp);
+  grpc::Status MergeFieldMask(const JsonNode& node, google::protobuf::Message* message);
+  grpc::Status MergeStruct(const JsonNode& node, google::protobuf::Message* message);
+  grpc::Status MergeListValue(const JsonNode& node, google::protobuf::Message* message);
+  grpc::Status MergeStructValue(const JsonNode& node, google::protobuf::Message* message);
+  grpc::Status MergeWrapper(const JsonNode& node, google::protobuf::Message* message);
+
+  // True when `field` takes JSON null as a value (google.protobuf.Value and
+  // the NullValue enum) rather than as "not set".
+  static bool AcceptsNull(const FD* field);
+  // Fails when an object has the same key twice (maps and Struct).
+  grpc::Status CheckDuplicateKeys(const JsonNode& object);
+
+  // INVALID_ARGUMENT: `field "<path>": expected <expected>, got <node>`.
+  grpc::Status Expected(std::string_view expected, const JsonNode& got) const;
+  // INVALID_ARGUMENT: `field "<path>": <problem>`.
+  grpc::Status Error(std::string_view problem) const;
+  std::string PathString() const;
+
+  void PushName(std::string_view name) { path_.push_back({PathEntry::kName, name, 0}); }
+  void PushIndex(uint32_t index) { path_.push_back({PathEntry::kIndex, {}, index}); }
+  void PushMapKey(std::string_view key) { path_.push_back({PathEntry::kMapKey, key, 0}); }
+  void Pop() { path_.pop_back(); }
+
+  const JsonTree& tree_;
+  const JsonOptions& options_;
+  std::vector<PathEntry> path_;
+};
+
+}  // namespace grpcgw::json_internal
+
+#endif  // GRPCGW_SRC_JSON_JSON_PARSER_H_

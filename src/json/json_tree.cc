@@ -1,0 +1,159 @@
+#include "json/json_tree.h"
+
+#include <cstring>
+
+#include <rapidjson/error/en.h>
+#include <rapidjson/reader.h>
+
+#include "json/text_codec.h"
+
+namespace grpcgw::json_internal {
+
+// Receives RapidJSON's SAX events. Scalars are pushed on a stack; when a
+// container ends, its children move from the stack to the tree's node array,
+// so that the children of one container are contiguous.
+class JsonTree::Builder : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Builder> {
+ public:
+  Builder(JsonTree* tree, int max_depth, const char* base)
+      : tree_(tree), max_depth_(max_depth), base_(base) {}
+
+  bool Null() { return Push(JsonNode::kNull); }
+  bool Bool(bool b) { return Push(b ? JsonNode::kTrue : JsonNode::kFalse); }
+  bool RawNumber(const char* str, rapidjson::SizeType length, bool /*copy*/) {
+    return PushText(JsonNode::kNumber, str, length);
+  }
+  bool String(const char* str, rapidjson::SizeType length, bool /*copy*/) {
+    size_t surrogate = FindEncodedSurrogate({str, length});
+    if (surrogate != std::string_view::npos) {
+      error_ = "a string holds an unpaired UTF-16 surrogate (\\uD800-\\uDFFF)";
+      error_offset_ = static_cast<size_t>(str - base_);
+      return false;
+    }
+    return PushText(JsonNode::kString, str, length);
+  }
+  bool Key(const char* str, rapidjson::SizeType length, bool copy) {
+    return String(str, length, copy);
+  }
+  bool StartObject() { return Enter(); }
+  bool StartArray() { return Enter(); }
+  bool EndObject(rapidjson::SizeType members) { return Leave(JsonNode::kObject, members, 2 * members); }
+  bool EndArray(rapidjson::SizeType elements) { return Leave(JsonNode::kArray, elements, elements); }
+  // Never called with kParseNumbersAsStringsFlag; refuse rather than guess.
+  bool Default() { return false; }
+
+  const std::string& error() const { return error_; }
+  size_t error_offset() const { return error_offset_; }
+  JsonNode TakeRoot() { return stack_.back(); }
+
+ private:
+  bool Push(JsonNode::Kind kind) {
+    JsonNode node;
+    node.kind = kind;
+    node.size = 0;
+    node.text = nullptr;
+    stack_.push_back(node);
+    return true;
+  }
+  bool PushText(JsonNode::Kind kind, const char* str, rapidjson::SizeType length) {
+    JsonNode node;
+    node.kind = kind;
+    node.size = length;
+    node.text = str;
+    stack_.push_back(node);
+    return true;
+  }
+  bool Enter() {
+    if (++depth_ > max_depth_) {
+      error_ = "nesting deeper than " + std::to_string(max_depth_) + " levels";
+      error_offset_ = std::string::npos;
+      return false;
+    }
+    return true;
+  }
+  bool Leave(JsonNode::Kind kind, uint32_t size, size_t children) {
+    --depth_;
+    JsonNode node;
+    node.kind = kind;
+    node.size = size;
+    node.first = static_cast<uint32_t>(tree_->nodes_.size());
+    tree_->nodes_.insert(tree_->nodes_.end(), stack_.end() - static_cast<ptrdiff_t>(children),
+                         stack_.end());
+    stack_.resize(stack_.size() - children);
+    stack_.push_back(node);
+    return true;
+  }
+
+  JsonTree* tree_;
+  int max_depth_;
+  int depth_ = 0;
+  const char* base_;
+  std::vector<JsonNode> stack_;
+  std::string error_;
+  size_t error_offset_ = 0;
+};
+
+grpc::Status JsonTree::Parse(std::string_view json, int max_depth) {
+  // RapidJSON treats NUL as the end of input; inside JSON text a raw NUL is
+  // never valid, so refuse it instead of ignoring what follows.
+  if (const void* nul = std::memchr(json.data(), '\0', json.size())) {
+    size_t offset = static_cast<size_t>(static_cast<const char*>(nul) - json.data());
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "invalid JSON at offset " + std::to_string(offset) + ": NUL byte");
+  }
+  buffer_.assign(json.data(), json.size());
+  nodes_.clear();
+  nodes_.reserve(json.size() / 8 + 4);
+  Builder builder(this, max_depth, buffer_.data());
+  rapidjson::Reader reader;
+  rapidjson::InsituStringStream stream(buffer_.data());
+  constexpr unsigned kFlags = rapidjson::kParseInsituFlag | rapidjson::kParseValidateEncodingFlag |
+                              rapidjson::kParseNumbersAsStringsFlag;
+  rapidjson::ParseResult result = reader.Parse<kFlags>(stream, builder);
+  if (!result) {
+    std::string message = "invalid JSON";
+    size_t offset = result.Offset();
+    std::string problem = rapidjson::GetParseError_En(result.Code());
+    if (result.Code() == rapidjson::kParseErrorTermination && !builder.error().empty()) {
+      problem = builder.error();
+      if (builder.error_offset() != std::string::npos) offset = builder.error_offset();
+    }
+    message += " at offset " + std::to_string(offset) + ": " + problem;
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, message);
+  }
+  root_ = builder.TakeRoot();
+  return grpc::Status::OK;
+}
+
+std::string DescribeNode(const JsonNode& node) {
+  constexpr size_t kMaxShown = 40;
+  switch (node.kind) {
+    case JsonNode::kNull:
+      return "null";
+    case JsonNode::kFalse:
+      return "false";
+    case JsonNode::kTrue:
+      return "true";
+    case JsonNode::kNumber:
+      return std::string(node.str().substr(0, kMaxShown));
+    case JsonNode::kString: {
+      std::string shown = "\"";
+      std::string_view text = node.str();
+      if (text.size() <= kMaxShown) {
+        shown.append(text);
+      } else {
+        // Cut at a UTF-8 character boundary.
+        size_t cut = kMaxShown;
+        while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+        shown.append(text.substr(0, cut)).append("...");
+      }
+      return shown + "\"";
+    }
+    case JsonNode::kArray:
+      return "an array";
+    case JsonNode::kObject:
+      return "an object";
+  }
+  return "?";
+}
+
+}  // namespace grpcgw::json_internal
