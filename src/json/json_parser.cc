@@ -505,7 +505,7 @@ grpc::Status MergeJsonToMessage(std::string_view json, google::protobuf::Message
   json_internal::JsonTree tree;
   grpc::Status status = tree.Parse(json, options.max_depth);
   if (!status.ok()) return status;
-  json_internal::MessageParser parser(tree, options);
+  json_internal::MessageParser parser(tree, options, *message);
   return parser.MergeMessage(tree.root(), message);
 }
 
@@ -529,7 +529,7 @@ grpc::Status MergeJsonValueToField(std::string_view json_value, google::protobuf
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                         "field \"" + std::string(field_path_for_errors) + "\": " + status.error_message());
   }
-  json_internal::MessageParser parser(tree, options);
+  json_internal::MessageParser parser(tree, options, *message);
   return parser.MergeFieldValue(tree.root(), message, field, field_path_for_errors);
 }
 

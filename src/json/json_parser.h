@@ -14,13 +14,16 @@
 
 #include "grpcgw/json.h"
 #include "json/json_tree.h"
+#include "json/well_known.h"
 
 namespace grpcgw::json_internal {
 
-// One use per tree; not thread-safe. `tree` and `options` must outlive it.
+// One use per tree; not thread-safe. `tree`, `options` and `root` must
+// outlive it. Any types resolve in the descriptor pool of `root`.
 class MessageParser {
  public:
-  MessageParser(const JsonTree& tree, const JsonOptions& options) : tree_(tree), options_(options) {}
+  MessageParser(const JsonTree& tree, const JsonOptions& options, const google::protobuf::Message& root)
+      : tree_(tree), options_(options), resolver_(root) {}
 
   // Merges `node` into `message`: an object for an ordinary message, the
   // special form for a well-known type.
@@ -111,6 +114,7 @@ class MessageParser {
 
   const JsonTree& tree_;
   const JsonOptions& options_;
+  AnyResolver resolver_;
   std::vector<PathEntry> path_;
 };
 

@@ -33,8 +33,7 @@ grpc::Status MessageParser::MergeAny(const JsonNode& node, pb::Message* any) {
   PushName("@type");
   if (type_node->kind != JsonNode::kString) return Expected("a type URL string", *type_node);
   std::string type_url(type_node->str());
-  AnyResolver resolver(*any);
-  std::unique_ptr<pb::Message> payload = resolver.New(type_url);
+  std::unique_ptr<pb::Message> payload = resolver_.New(type_url);
   if (payload == nullptr) {
     return Expected("the URL of a known message type (\"type.googleapis.com/<full name>\")", *type_node);
   }

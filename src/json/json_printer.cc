@@ -1,6 +1,7 @@
 // Message -> JSON: walks the message with reflection and writes with a
 // RapidJSON Writer straight into the caller's string.
 #include <cmath>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -48,7 +49,10 @@ class MessagePrinter {
   MessagePrinter(std::string* out, const JsonOptions& options)
       : sink_{out}, writer_(sink_), options_(options) {}
 
-  grpc::Status Print(const pb::Message& message) { return PrintMessage(message, 0); }
+  grpc::Status Print(const pb::Message& message) {
+    resolver_ = std::make_unique<AnyResolver>(message);
+    return PrintMessage(message, 0);
+  }
 
  private:
   grpc::Status PrintMessage(const pb::Message& message, int depth);
@@ -92,6 +96,7 @@ class MessagePrinter {
   bool ok_ = true;
   std::vector<PathEntry> path_;
   std::string scratch_;
+  std::unique_ptr<AnyResolver> resolver_;  // for the message given to Print()
 };
 
 grpc::Status MessagePrinter::Error(const std::string& problem) const {
@@ -328,8 +333,7 @@ grpc::Status MessagePrinter::PrintAny(const pb::Message& any, int depth) {
     writer_.EndObject();
     return grpc::Status::OK;
   }
-  AnyResolver resolver(any);
-  std::unique_ptr<pb::Message> payload = resolver.New(type_url);
+  std::unique_ptr<pb::Message> payload = resolver_->New(type_url);
   if (payload == nullptr) return Error("Any holds unknown type \"" + type_url + "\"");
   if (!payload->ParsePartialFromString(value)) {
     return Error("Any payload does not parse as " + payload->GetDescriptor()->full_name());

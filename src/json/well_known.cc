@@ -32,14 +32,15 @@ std::unique_ptr<pb::Message> AnyResolver::New(std::string_view type_url) {
   size_t slash = type_url.rfind('/');
   if (slash == std::string_view::npos) return nullptr;
   std::string name(type_url.substr(slash + 1));
-  const pb::DescriptorPool* pool = any_.GetDescriptor()->file()->pool();
+  const pb::DescriptorPool* pool = root_.GetDescriptor()->file()->pool();
   const pb::Descriptor* descriptor = pool->FindMessageTypeByName(name);
   if (descriptor == nullptr) return nullptr;
   const pb::Message* prototype = nullptr;
-  if (pool == pb::DescriptorPool::generated_pool()) {
+  if (descriptor->file()->pool() == pb::DescriptorPool::generated_pool()) {
     prototype = pb::MessageFactory::generated_factory()->GetPrototype(descriptor);
   } else {
-    prototype = any_.GetReflection()->GetMessageFactory()->GetPrototype(descriptor);
+    // The root is a dynamic message; its factory makes types of its pool.
+    prototype = root_.GetReflection()->GetMessageFactory()->GetPrototype(descriptor);
     if (prototype == nullptr) {
       if (!dynamic_factory_) dynamic_factory_ = std::make_unique<pb::DynamicMessageFactory>(pool);
       prototype = dynamic_factory_->GetPrototype(descriptor);

@@ -30,18 +30,19 @@ bool IsNullValueEnum(const google::protobuf::EnumDescriptor* descriptor);
 
 // Makes empty messages of the type named by an Any's type URL
 // ("type.googleapis.com/pkg.Msg": the part after the last '/'), looked up in
-// the pool of the Any itself, so dynamic messages resolve in their own pool.
+// the descriptor pool of the message being converted (the root), so that
+// dynamic messages resolve types in their own pool.
 class AnyResolver {
  public:
-  // `any` must outlive the resolver.
-  explicit AnyResolver(const google::protobuf::Message& any) : any_(any) {}
+  // `root` must outlive the resolver, and the resolver every message it made.
+  explicit AnyResolver(const google::protobuf::Message& root) : root_(root) {}
 
   // Returns a new empty message of the named type, or null when the URL has
   // no '/' or names no message in the pool.
   std::unique_ptr<google::protobuf::Message> New(std::string_view type_url);
 
  private:
-  const google::protobuf::Message& any_;
+  const google::protobuf::Message& root_;
   std::unique_ptr<google::protobuf::MessageFactory> dynamic_factory_;
 };
 
