@@ -92,9 +92,20 @@ bool FrameDecoder::Consume(const char* data, size_t n) {
     const char* piece = data + i;
     char scratch[kUnmaskChunk];
     if (header_.masked) {
-      for (size_t j = 0; j < take; ++j) {
-        scratch[j] = static_cast<char>(
-            static_cast<uint8_t>(data[i + j]) ^ header_.mask[(payload_read_ + j) & 3]);
+      // XOR eight bytes at a time with the key rotated to this offset.
+      uint8_t rotated[8];
+      for (size_t k = 0; k < 8; ++k) rotated[k] = header_.mask[(payload_read_ + k) & 3];
+      uint64_t mask64;
+      std::memcpy(&mask64, rotated, 8);
+      size_t j = 0;
+      for (; j + 8 <= take; j += 8) {
+        uint64_t word;
+        std::memcpy(&word, data + i + j, 8);
+        word ^= mask64;
+        std::memcpy(scratch + j, &word, 8);
+      }
+      for (; j < take; ++j) {
+        scratch[j] = static_cast<char>(static_cast<uint8_t>(data[i + j]) ^ rotated[j & 7]);
       }
       piece = scratch;
     }
