@@ -2,6 +2,8 @@
 
 #include <strings.h>
 
+#include <memory>
+
 #include <google/protobuf/descriptor.h>
 
 #include "grpcgw/json.h"
@@ -38,13 +40,23 @@ bool IsJsonContentType(const std::string& content_type) {
 
 grpc::Status MergeBodyElement(const CompiledBinding& binding, const GatewayOptions& options,
                               std::string_view json, google::protobuf::Message* request) {
+  // The body goes into a fresh message, and what the path bound is merged
+  // over it: a path value wins over the same field in the body, as with
+  // grpc-gateway. (Query parameters cannot name body fields.)
+  std::unique_ptr<google::protobuf::Message> merged(request->New());
+  grpc::Status s;
   const google::protobuf::FieldDescriptor* field = binding.plan.body_field();
-  if (field == nullptr) return MergeJsonToMessage(json, request, options.json_input);
-  if (field->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE && !field->is_repeated()) {
-    auto* sub = request->GetReflection()->MutableMessage(request, field);
-    return MergeJsonToMessage(json, sub, options.json_input);
+  if (field == nullptr) {
+    s = MergeJsonToMessage(json, merged.get(), options.json_input);
+  } else if (field->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE && !field->is_repeated()) {
+    s = MergeJsonToMessage(json, merged->GetReflection()->MutableMessage(merged.get(), field), options.json_input);
+  } else {
+    s = MergeJsonValueToField(json, merged.get(), field, field->name(), options.json_input);
   }
-  return MergeJsonValueToField(json, request, field, field->name(), options.json_input);
+  if (!s.ok()) return s;
+  merged->MergeFrom(*request);
+  request->GetReflection()->Swap(request, merged.get());
+  return grpc::Status::OK;
 }
 
 grpc::Status ReadRequestBody(RequestContext& ctx, HttpError* http_error) {

@@ -23,6 +23,7 @@ grpc::Status ReadRequestBody(RequestContext& ctx, HttpError* http_error);
 
 // Merges one JSON body element (a whole message for "*", the field's value
 // otherwise) into `request`; used for every element of a streamed body too.
+// Fields already set in `request` (bound from the path) win over the body.
 grpc::Status MergeBodyElement(const CompiledBinding& binding, const GatewayOptions& options,
                               std::string_view json, google::protobuf::Message* request);
 
