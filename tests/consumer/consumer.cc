@@ -234,6 +234,29 @@ void CheckGateway(grpc::Server& server) {
     }
   }
 
+  // StreamHellos over SSE: (grpcgw.method) sse_id_field "seq" gives the
+  // `id:` lines; disable_chunked leaves a plain GET nothing to serve it.
+  {
+    const std::string path = "/v1/hello/Cy:stream?times=2";
+    httplib::Result res = client.Get(path.c_str(), {{"Accept", "text/event-stream"}});
+    if (!res) {
+      Check(false, "SSE " + path + ": no response (" + httplib::to_string(res.error()) + ")");
+    } else {
+      Check(res->status == 200, "SSE " + path + ": status " + std::to_string(res->status));
+      Check(res->get_header_value("Content-Type").find("text/event-stream") == 0,
+            "SSE " + path + ": content type " + res->get_header_value("Content-Type"));
+      const size_t first = res->body.find("id: 1\n");
+      const size_t second = res->body.find("id: 2\n");
+      Check(first != std::string::npos && second != std::string::npos && first < second &&
+                res->body.find("Hello, Cy #2") != std::string::npos,
+            "SSE " + path + ": two events with ids 1 and 2, body:\n" + res->body);
+    }
+    res = client.Get(path.c_str(), {{"Accept", "application/json"}});
+    Check(res && res->status == 501,
+          "plain GET " + path + " with chunked disabled: 501, got " +
+              (res ? std::to_string(res->status) + " " + res->body : std::string("no response")));
+  }
+
   http.stop();
   listener.join();
 }
