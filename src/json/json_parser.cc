@@ -336,7 +336,11 @@ grpc::Status MessageParser::ParseFloating(const JsonNode& node, const FD* field,
     value = -std::numeric_limits<double>::infinity();
   } else if (node.kind == JsonNode::kNumber || node.kind == JsonNode::kString) {
     NumberError error = ParseDouble(node.str(), &value);
-    if (error == NumberError::kOk && is_float && (value > FLT_MAX || value < -FLT_MAX)) {
+    // Values that round to a finite float are in range (3.40282347e+38 is
+    // FLT_MAX printed with 9 digits); from FLT_MAX + half an ulp on they
+    // would round to infinity.
+    constexpr double kFloatLimit = static_cast<double>(FLT_MAX) + 0x1p103;
+    if (error == NumberError::kOk && is_float && std::fabs(value) >= kFloatLimit) {
       error = NumberError::kOutOfRange;
     }
     if (error == NumberError::kOutOfRange) {
