@@ -1,5 +1,6 @@
 #include "protoc-gen-grpcgw/service_model.h"
 
+#include <algorithm>
 #include <map>
 #include <utility>
 
@@ -59,6 +60,11 @@ std::string JoinPath(const std::vector<std::string>& path) {
     out += part;
   }
   return out;
+}
+
+// True if `prefix` is `path` or names a field that contains it.
+bool IsPrefix(const std::vector<std::string>& prefix, const std::vector<std::string>& path) {
+  return prefix.size() <= path.size() && std::equal(prefix.begin(), prefix.end(), path.begin());
 }
 
 // Resolves a template variable's dotted field path through `request`.
@@ -263,9 +269,17 @@ class FileChecker {
     if (!PathTemplate::Parse(binding.path_template, &parsed, &parse_error)) {
       Fail(method, where + "invalid path template: " + parse_error);
     } else {
-      for (const PathTemplate::Variable& variable : parsed.variables) {
-        std::string problem = CheckVariablePath(variable.field_path, *method.input_type());
+      for (size_t i = 0; i < parsed.variables.size(); ++i) {
+        const std::vector<std::string>& path = parsed.variables[i].field_path;
+        std::string problem = CheckVariablePath(path, *method.input_type());
         if (!problem.empty()) Fail(method, where + problem);
+        for (size_t j = 0; j < i; ++j) {
+          if (IsPrefix(parsed.variables[j].field_path, path) ||
+              IsPrefix(path, parsed.variables[j].field_path)) {
+            Fail(method, where + "path variables " + Quote(JoinPath(parsed.variables[j].field_path)) +
+                             " and " + Quote(JoinPath(path)) + " overlap");
+          }
+        }
       }
       CheckConflict(method, binding, TemplateShape(parsed));
     }
@@ -279,9 +293,6 @@ class FileChecker {
       } else if (field == nullptr) {
         Fail(method, where + "body " + Quote(binding.body) + " is not a field of " +
                          request.full_name());
-      } else if (field->is_repeated()) {
-        Fail(method, where + "body " + Quote(binding.body) + " is a repeated field of " +
-                         request.full_name() + "; only singular fields can be the body");
       }
     }
     if (!binding.response_body.empty()) {

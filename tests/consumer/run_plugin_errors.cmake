@@ -77,8 +77,8 @@ expect_error(nested_additional_bindings fixtures.nested_additional_bindings.Stor
 expect_error(unknown_sse_field fixtures.unknown_sse_field.Store.Watch
   "(grpcgw.method).sse_id_field \"sequence\" is not a top-level field of fixtures.unknown_sse_field.Event")
 # Every problem of a file is reported, one line each, not only the first.
-expect_error(several_problems fixtures.several_problems.Checks.RepeatedBody
-  "body \"tags\" is a repeated field"
+expect_error(several_problems fixtures.several_problems.Checks.Overlapping
+  "binding \"GET /v1/{at}/{at.seconds}\": path variables \"at\" and \"at.seconds\" overlap"
   "several_problems.proto: method fixtures.several_problems.Checks.DottedBody: "
   "body \"inner.id\" must be \"*\" or a top-level field"
   "several_problems.proto: method fixtures.several_problems.Checks.ThroughRepeated: "
