@@ -2,10 +2,11 @@
 //
 // BuildFileModel() reads the services of a file, their google.api.http and
 // (grpcgw.method) options, and checks them the way the gateway would use
-// them at run time: templates parse, template variables, `body` and
-// `response_body` name fields that exist and can be bound, SSE fields exist,
-// and no two bindings of the file's services share an HTTP method and a
-// template shape. The result holds C++ names, ready for the header writer.
+// them at run time: templates parse; template variables, `body` and
+// `response_body` name fields that exist and can be bound; variables do not
+// overlap; SSE fields exist; and no two bindings of the file's services
+// (default `POST /pkg.Svc/Method` bindings included) share an HTTP method and
+// a template shape. The result holds C++ names, ready for the header writer.
 //
 //   FileModel model;
 //   std::vector<std::string> errors;

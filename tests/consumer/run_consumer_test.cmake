@@ -3,7 +3,11 @@
 #
 #   cmake -DSOURCE_DIR=<grpcgw source> -DBINARY_DIR=<grpcgw build, already built>
 #         -DWORK_DIR=<scratch dir> [-DCXX_LAUNCHER=ccache] [-DBUILD_TYPE=...]
+#         [-DCXX_FLAGS=<flags for compiling and linking, e.g. -fsanitize=address>]
 #         -P run_consumer_test.cmake
+#
+# CXX_FLAGS must repeat the flags the library was built with when they
+# change the ABI or need a runtime (sanitizers).
 cmake_minimum_required(VERSION 3.16)
 
 foreach(var SOURCE_DIR BINARY_DIR WORK_DIR)
@@ -40,6 +44,9 @@ set(configure_args
   "-DCMAKE_PREFIX_PATH=${prefix}" "-DCMAKE_BUILD_TYPE=${BUILD_TYPE}")
 if(CXX_LAUNCHER)
   list(APPEND configure_args "-DCMAKE_CXX_COMPILER_LAUNCHER=${CXX_LAUNCHER}")
+endif()
+if(CXX_FLAGS)
+  list(APPEND configure_args "-DCMAKE_CXX_FLAGS=${CXX_FLAGS}" "-DCMAKE_EXE_LINKER_FLAGS=${CXX_FLAGS}")
 endif()
 step("configure the consumer project" "${CMAKE_COMMAND}" ${configure_args})
 
