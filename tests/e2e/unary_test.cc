@@ -1,0 +1,858 @@
+// Unary calls through the gateway, end to end: httplib::Client (or a raw
+// socket) -> grpcgw::HttpServer -> Gateway -> in-process channel ->
+// e2e.Svc on a real grpc::Server. Expected values come from DESIGN.md
+// section 4 and the proto3 JSON mapping, not from the gateway's output.
+#include <catch2/catch.hpp>
+
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <google/protobuf/text_format.h>
+#include <google/protobuf/util/message_differencer.h>
+
+#include "grpcgw/json.h"
+#include "e2e_conflict.grpcgw.h"
+#include "test_server.h"
+#include "test_util.h"
+
+namespace e2e_test {
+namespace {
+
+using google::protobuf::Message;
+
+std::string Describe(const httplib::Result& res) {
+  if (!res) return "no response: " + httplib::to_string(res.error());
+  return std::to_string(res->status) + " " + res->body;
+}
+
+// Parses a JSON response body into `message` (REQUIREd to succeed).
+template <class M>
+M ParseBody(const std::string& body) {
+  M message;
+  grpc::Status s = grpcgw::JsonToMessage(body, &message);
+  INFO("body: " << body);
+  INFO("parse: " << s.error_message());
+  REQUIRE(s.ok());
+  return message;
+}
+
+template <class M>
+M FromText(const std::string& text) {
+  M message;
+  INFO("text proto: " << text);
+  REQUIRE(google::protobuf::TextFormat::ParseFromString(text, &message));
+  return message;
+}
+
+void RequireJsonError(const httplib::Result& res, int http_status, int code) {
+  INFO(Describe(res));
+  REQUIRE(res);
+  CHECK(res->status == http_status);
+  CHECK(res->get_header_value("Content-Type").find("application/json") == 0);
+  ErrorBody e = ParseErrorBody(res->body);
+  CHECK(e.valid);
+  CHECK(e.code == code);
+}
+
+// -------------------------------------------------------------- status table
+
+TEST_CASE("every gRPC code becomes its HTTP status with a JSON status body", "[unary]") {
+  struct Row {
+    const char* name;
+    int code;
+    int http;
+  };
+  // DESIGN.md section 4.
+  const Row rows[] = {
+      {"OK", 0, 200},
+      {"CANCELLED", 1, 499},
+      {"UNKNOWN", 2, 500},
+      {"INVALID_ARGUMENT", 3, 400},
+      {"DEADLINE_EXCEEDED", 4, 504},
+      {"NOT_FOUND", 5, 404},
+      {"ALREADY_EXISTS", 6, 409},
+      {"PERMISSION_DENIED", 7, 403},
+      {"RESOURCE_EXHAUSTED", 8, 429},
+      {"FAILED_PRECONDITION", 9, 400},
+      {"ABORTED", 10, 409},
+      {"OUT_OF_RANGE", 11, 400},
+      {"UNIMPLEMENTED", 12, 501},
+      {"INTERNAL", 13, 500},
+      {"UNAVAILABLE", 14, 503},
+      {"DATA_LOSS", 15, 500},
+      {"UNAUTHENTICATED", 16, 401},
+  };
+  TestServer server;
+  httplib::Client client = server.Client();
+  for (const Row& row : rows) {
+    DYNAMIC_SECTION(row.name) {
+      std::string message = std::string("failed with ") + row.name + " \"quoted\" \xC3\xA9";
+      auto res = client.Get(("/v1/status/" + std::to_string(row.code) + "?message=" + UrlEncode(message)).c_str());
+      INFO(Describe(res));
+      REQUIRE(res);
+      CHECK(res->status == row.http);
+      CHECK(res->get_header_value("Content-Type").find("application/json") == 0);
+      if (row.code == 0) {
+        CHECK(res->body == "{}");  // google.protobuf.Empty
+        continue;
+      }
+      ErrorBody e = ParseErrorBody(res->body);
+      REQUIRE(e.valid);
+      CHECK(e.code == row.code);
+      CHECK(e.message == message);
+      CHECK(e.details == "[]");
+      CHECK(res->has_header("WWW-Authenticate") == (row.code == 16));
+    }
+  }
+}
+
+TEST_CASE("error details from the service are printed as Any JSON", "[unary]") {
+  TestServer server;
+  auto res = server.Client().Post("/v1/status", R"({"code":9,"message":"not yet","withDetails":true})",
+                                  "application/json");
+  INFO(Describe(res));
+  REQUIRE(res);
+  CHECK(res->status == 400);
+  ErrorBody e = ParseErrorBody(res->body);
+  REQUIRE(e.valid);
+  CHECK(e.code == 9);
+  CHECK(e.message == "not yet");
+  rapidjson::Document details = ParseJson(e.details);
+  REQUIRE(details.IsArray());
+  REQUIRE(details.Size() == 1);
+  const rapidjson::Value& d = details[0];
+  REQUIRE(d.IsObject());
+  CHECK(std::string(d["@type"].GetString()) == "type.googleapis.com/e2e.ErrorDetail");
+  CHECK(std::string(d["reason"].GetString()) == "requested");
+  CHECK(std::string(d["retryAfterMs"].GetString()) == "1500");  // int64 as a string
+}
+
+TEST_CASE("UNAUTHENTICATED asks for credentials with WWW-Authenticate", "[unary]") {
+  TestServer server;
+  auto res = server.Client().Get("/v1/status/16?message=who%20are%20you");
+  RequireJsonError(res, 401, 16);
+  REQUIRE(res);
+  CHECK(!res->get_header_value("WWW-Authenticate").empty());
+}
+
+// --------------------------------------------------------- query parameters
+
+TEST_CASE("query parameters fill fields of every type", "[unary]") {
+  struct Row {
+    const char* name;
+    std::string query;
+    std::string expected;  // e2e.AllTypes in text format
+  };
+  const std::vector<Row> rows = {
+      {"double", "f_double=1.5", "f_double: 1.5"},
+      {"double exponent", "f_double=-2.5e3", "f_double: -2500"},
+      {"double -Infinity", "f_double=-Infinity", "f_double: -inf"},
+      {"float", "f_float=0.25", "f_float: 0.25"},
+      {"int32 minimum", "f_int32=-2147483648", "f_int32: -2147483648"},
+      {"int64 minimum", "f_int64=-9223372036854775808", "f_int64: -9223372036854775808"},
+      {"uint32 maximum", "f_uint32=4294967295", "f_uint32: 4294967295"},
+      {"uint64 maximum", "f_uint64=18446744073709551615", "f_uint64: 18446744073709551615"},
+      {"sint32", "f_sint32=-7", "f_sint32: -7"},
+      {"sint64", "f_sint64=-8", "f_sint64: -8"},
+      {"fixed32", "f_fixed32=9", "f_fixed32: 9"},
+      {"fixed64", "f_fixed64=10", "f_fixed64: 10"},
+      {"sfixed32", "f_sfixed32=-11", "f_sfixed32: -11"},
+      {"sfixed64", "f_sfixed64=-12", "f_sfixed64: -12"},
+      {"bool true", "f_bool=true", "f_bool: true"},
+      {"bool 1", "f_bool=1", "f_bool: true"},
+      {"string with escapes", "f_string=hello%20world%26more%3D", "f_string: 'hello world&more='"},
+      {"string with plus as space", "f_string=a+b", "f_string: 'a b'"},
+      {"string UTF-8", "f_string=%C3%A9t%C3%A9", "f_string: '\\303\\251t\\303\\251'"},
+      {"bytes standard base64", "f_bytes=" + UrlEncode("+/++"), "f_bytes: '\\373\\377\\276'"},
+      {"bytes URL-safe base64", "f_bytes=-_--", "f_bytes: '\\373\\377\\276'"},
+      {"bytes URL-safe base64 unpadded", "f_bytes=-_8", "f_bytes: '\\373\\377'"},
+      {"enum by name", "f_enum=GREEN", "f_enum: GREEN"},
+      {"enum by number", "f_enum=3", "f_enum: BLUE"},
+      {"nested dotted names", "nested.name=n&nested.count=3&nested.child.color=RED",
+       "nested { name: 'n' count: 3 child { color: RED } }"},
+      {"repeated by repeated keys", "r_int32=1&r_int32=2&r_int32=3", "r_int32: [1, 2, 3]"},
+      {"repeated strings keep order", "r_string=b&r_string=a", "r_string: ['b', 'a']"},
+      {"repeated enums by name and number", "r_enum=RED&r_enum=2", "r_enum: [RED, GREEN]"},
+      {"repeated bytes", "r_bytes=AA%3D%3D&r_bytes=_w", "r_bytes: ['\\000', '\\377']"},
+      {"map string entries", "m_string[k1]=v1&m_string[k2]=v2",
+       "m_string { key: 'k1' value: 'v1' } m_string { key: 'k2' value: 'v2' }"},
+      {"map int keys", "m_int[5]=-6", "m_int { key: 5 value: -6 }"},
+      {"map enum values", "m_enum[x]=BLUE", "m_enum { key: 'x' value: BLUE }"},
+      {"map later entry replaces", "m_string[k]=1&m_string[k]=2", "m_string { key: 'k' value: '2' }"},
+      {"Timestamp UTC", "ts=2024-01-02T03:04:05.5Z", "ts { seconds: 1704164645 nanos: 500000000 }"},
+      {"Timestamp with offset", "ts=" + UrlEncode("2024-01-02T04:04:05+01:00"), "ts { seconds: 1704164645 }"},
+      {"Duration", "dur=1.5s", "dur { seconds: 1 nanos: 500000000 }"},
+      {"negative Duration", "dur=-0.25s", "dur { nanos: -250000000 }"},
+      {"FieldMask in proto and JSON names", "mask=" + UrlEncode("nested.name,fInt32"),
+       "mask { paths: ['nested.name', 'f_int32'] }"},
+      {"StringValue", "w_string=x", "w_string { value: 'x' }"},
+      {"empty StringValue is present", "w_string=", "w_string { }"},
+      {"Int64Value", "w_int64=-5", "w_int64 { value: -5 }"},
+      {"BoolValue false is present", "w_bool=false", "w_bool { }"},
+      {"DoubleValue", "w_double=2.5", "w_double { value: 2.5 }"},
+      {"json_name", "customName=j", "json_named: 'j'"},
+      {"proto name of a json_name field", "json_named=p", "json_named: 'p'"},
+      {"lowerCamelCase JSON name", "fInt32=4", "f_int32: 4"},
+      {"proto3 optional zero is present", "opt_int32=0", "opt_int32: 0"},
+      {"oneof member", "one_int32=0", "one_int32: 0"},
+      {"everything at once", "f_int32=1&f_string=s&r_int32=7&m_string[a]=b&f_enum=RED&w_int64=9",
+       "f_int32: 1 f_string: 's' r_int32: 7 m_string { key: 'a' value: 'b' } f_enum: RED w_int64 { value: 9 }"},
+  };
+  TestServer server;
+  httplib::Client client = server.Client();
+  for (const Row& row : rows) {
+    DYNAMIC_SECTION(row.name) {
+      std::string path = "/v1/types?" + row.query;
+      INFO("GET " << path);
+      auto res = client.Get(path.c_str());
+      INFO(Describe(res));
+      REQUIRE(res);
+      REQUIRE(res->status == 200);
+      CHECK(res->get_header_value("Content-Type").find("application/json") == 0);
+      auto got = ParseBody<e2e::AllTypes>(res->body);
+      auto want = FromText<e2e::AllTypes>(row.expected);
+      INFO("got: " << got.ShortDebugString());
+      INFO("want: " << want.ShortDebugString());
+      CHECK(google::protobuf::util::MessageDifferencer::Equals(got, want));
+    }
+  }
+}
+
+TEST_CASE("a bad query value is a 400 that names the parameter", "[unary]") {
+  struct Row {
+    const char* name;
+    std::string query;
+    std::string parameter;  // must appear in the message
+  };
+  const std::vector<Row> rows = {
+      {"int32 not a number", "f_int32=abc", "f_int32"},
+      {"int32 overflow", "f_int32=2147483648", "f_int32"},
+      {"uint32 negative", "f_uint32=-1", "f_uint32"},
+      {"int64 with fraction", "f_int64=1.5", "f_int64"},
+      {"bool word", "f_bool=yes", "f_bool"},
+      {"double word", "f_double=big", "f_double"},
+      {"unknown enum name", "f_enum=PURPLE", "f_enum"},
+      {"bad base64", "f_bytes=%40%40%40", "f_bytes"},
+      {"bad Timestamp", "ts=yesterday", "ts"},
+      {"Duration without unit", "dur=5", "dur"},
+      {"nested bad value", "nested.count=x", "nested.count"},
+      {"message field given a value", "nested=abc", "nested"},
+      {"singular field given twice", "f_int32=1&f_int32=2", "f_int32"},
+      {"second oneof member", "one_string=a&one_int32=1", "one_int32"},
+      {"bad map key", "m_int[x]=1", "m_int"},
+      {"bad repeated element", "r_int32=1&r_int32=1x", "r_int32"},
+      {"malformed escape", "f_string=%zz", "query"},
+  };
+  TestServer server;
+  httplib::Client client = server.Client();
+  for (const Row& row : rows) {
+    DYNAMIC_SECTION(row.name) {
+      std::string path = "/v1/types?" + row.query;
+      INFO("GET " << path);
+      auto res = client.Get(path.c_str());
+      RequireJsonError(res, 400, 3);
+      REQUIRE(res);
+      ErrorBody e = ParseErrorBody(res->body);
+      INFO("message: " << e.message);
+      CHECK(e.message.find(row.parameter) != std::string::npos);
+    }
+  }
+}
+
+TEST_CASE("unknown query parameters are ignored, or refused when the gateway says so", "[unary]") {
+  SECTION("ignored by default") {
+    TestServer server;
+    auto res = server.Client().Get("/v1/types?no_such_field=1&f_int32=2");
+    INFO(Describe(res));
+    REQUIRE(res);
+    REQUIRE(res->status == 200);
+    CHECK(ParseBody<e2e::AllTypes>(res->body).f_int32() == 2);
+  }
+  SECTION("400 with reject_unknown_query_parameters") {
+    ServerConfig config;
+    config.gateway.reject_unknown_query_parameters = true;
+    TestServer server(config);
+    auto res = server.Client().Get("/v1/types?no_such_field=1&f_int32=2");
+    RequireJsonError(res, 400, 3);
+    REQUIRE(res);
+    CHECK(ParseErrorBody(res->body).message.find("no_such_field") != std::string::npos);
+  }
+}
+
+TEST_CASE("a query parameter cannot override a path variable", "[unary]") {
+  TestServer server;
+  auto res = server.Client().Get("/v1/shelves/s1/books/b1?name=other");
+  RequireJsonError(res, 400, 3);
+  REQUIRE(res);
+  CHECK(ParseErrorBody(res->body).message.find("name") != std::string::npos);
+}
+
+// -------------------------------------------------------------- path shapes
+
+TEST_CASE("every binding shape routes to its method and fills the request", "[unary]") {
+  struct Row {
+    const char* name;
+    std::string method;
+    std::string path;
+    std::string body;      // sent as application/json when not empty
+    std::string expected;  // the response, in JSON, compared as a parsed document
+  };
+  const std::vector<Row> rows = {
+      {"GET {name=shelves/*/books/*}", "GET", "/v1/shelves/s1/books/b1", "",
+       R"({"name":"shelves/s1/books/b1"})"},
+      {"GET with query next to the path", "GET", "/v1/shelves/s1/books/b1?title=T&pages=3", "",
+       R"({"name":"shelves/s1/books/b1","title":"T","pages":3})"},
+      {"additional binding, one segment fully decoded", "GET", "/v1/books/b%2F1%20x", "",
+       R"({"name":"b/1 x"})"},
+      {"{field} and nested {a.b}", "GET", "/v1/types/42/nested/inner", "",
+       R"({"fInt32":42,"nested":{"name":"inner"}})"},
+      {"POST body field", "POST", "/v1/shelves/s1/books?book_id=b2", R"({"title":"T","pages":7})",
+       R"({"name":"shelves/s1/books/b2","title":"T","pages":7})"},
+      {"POST body field that is a message", "POST", "/v1/types/nested", R"({"name":"x","count":2})",
+       R"({"nested":{"name":"x","count":2}})"},
+      {"POST body *", "POST", "/v1/types", R"({"fInt64":"-5","rString":["a","b"]})",
+       R"({"fInt64":"-5","rString":["a","b"]})"},
+      {"PUT body * with a path variable", "PUT", "/v1/shelves/s1/books/b1", R"({"title":"T","author":"A"})",
+       R"({"name":"shelves/s1/books/b1","title":"T","author":"A"})"},
+      {"DELETE", "DELETE", "/v1/shelves/s1/books/b9", "", R"({"name":"shelves/s1/books/b9"})"},
+      {"custom verb :publish", "POST", "/v1/shelves/s1/books/b1:publish", R"({"title":"x"})",
+       R"({"name":"shelves/s1/books/b1","title":"published: x"})"},
+      {"custom HTTP method", "OPTIONS", "/v1/shelves/s2/books", "",
+       R"({"books":[{"name":"shelves/s2/books/described"}],"totalSize":"1"})"},
+      {"response_body int64 field", "GET", "/v1/shelves/s1/books:count?page_size=3", "", R"("3")"},
+      {"whole response on a verb binding", "GET", "/v1/shelves/s1/books:all?page_size=1", "",
+       R"({"books":[{"name":"shelves/s1/books/b0"}],"totalSize":"1","nextPageToken":"next"})"},
+      {"** in a variable, several segments", "GET", "/v1/files/a/b/c.txt", "", R"({"path":"files/a/b/c.txt"})"},
+      {"** in a variable, no segment", "GET", "/v1/files", "", R"({"path":"files"})"},
+      {"** keeps escaped slashes", "GET", "/v1/files/a%2Fb/c", "", R"({"path":"files/a%2Fb/c"})"},
+      {"method without annotation", "POST", "/e2e.Svc/Plain", R"({"title":"t"})", R"({"title":"plain: t"})"},
+  };
+  // Compare without the unpopulated fields the gateway prints by default.
+  ServerConfig config;
+  config.gateway.json_output.emit_unpopulated = false;
+  TestServer server(config);
+  httplib::Client client = server.Client();
+  for (const Row& row : rows) {
+    DYNAMIC_SECTION(row.name) {
+      httplib::Request req;
+      req.method = row.method;
+      req.path = row.path;
+      if (!row.body.empty()) {
+        req.body = row.body;
+        req.set_header("Content-Type", "application/json");
+      }
+      INFO(row.method << " " << row.path << " " << row.body);
+      auto res = client.send(req);
+      INFO(Describe(res));
+      REQUIRE(res);
+      REQUIRE(res->status == 200);
+      CHECK(res->get_header_value("Content-Type").find("application/json") == 0);
+      rapidjson::Document got = ParseJson(res->body);
+      rapidjson::Document want = ParseJson(row.expected);
+      REQUIRE(!want.HasParseError());
+      REQUIRE(!got.HasParseError());
+      CHECK(got == want);
+    }
+  }
+}
+
+// Known gateway bug: the elements of a repeated response_body field are
+// printed with emit_unpopulated forced on (src/gateway/unary.cc, FieldJson).
+// Remove [!mayfail] when fixed.
+TEST_CASE("response_body of a repeated field follows the gateway's JSON options", "[unary][!mayfail]") {
+  ServerConfig config;
+  config.gateway.json_output.emit_unpopulated = false;
+  TestServer server(config);
+  auto res = server.Client().Get("/v1/shelves/s1/books?page_size=2");
+  INFO(Describe(res));
+  REQUIRE(res);
+  REQUIRE(res->status == 200);
+  rapidjson::Document got = ParseJson(res->body);
+  rapidjson::Document want =
+      ParseJson(R"([{"name":"shelves/s1/books/b0"},{"name":"shelves/s1/books/b1","pages":1}])");
+  CHECK(got == want);
+}
+
+TEST_CASE("response_body of a repeated field is a JSON array", "[unary]") {
+  TestServer server;
+  auto res = server.Client().Get("/v1/shelves/s1/books?page_size=3");
+  INFO(Describe(res));
+  REQUIRE(res);
+  REQUIRE(res->status == 200);
+  rapidjson::Document got = ParseJson(res->body);
+  REQUIRE(got.IsArray());
+  REQUIRE(got.Size() == 3);
+  for (unsigned i = 0; i < 3; ++i) {
+    CHECK(std::string(got[i]["name"].GetString()) == "shelves/s1/books/b" + std::to_string(i));
+    CHECK(got[i]["pages"].GetInt() == static_cast<int>(i));
+  }
+}
+
+TEST_CASE("the default response prints unpopulated fields", "[unary]") {
+  TestServer server;
+  auto res = server.Client().Get("/v1/shelves/s1/books/b1");
+  INFO(Describe(res));
+  REQUIRE(res);
+  REQUIRE(res->status == 200);
+  rapidjson::Document doc = ParseJson(res->body);
+  REQUIRE(doc.IsObject());
+  CHECK(doc.HasMember("title"));
+  CHECK(std::string(doc["title"].GetString()).empty());
+  CHECK(doc.HasMember("pages"));
+  CHECK(doc["meta"].IsNull());
+}
+
+TEST_CASE("no route is a 404 and a wrong method a 405 with Allow, both with the JSON body", "[unary]") {
+  TestServer server;
+  httplib::Client client = server.Client();
+  SECTION("unknown path") {
+    auto res = client.Get("/v1/nothing/here");
+    RequireJsonError(res, 404, 5);
+  }
+  SECTION("path that matches only a prefix of a template") {
+    auto res = client.Get("/v1/shelves/s1");
+    RequireJsonError(res, 404, 5);
+  }
+  SECTION("a * segment does not match an empty segment") {
+    auto res = client.Get("/v1/shelves//books/b1");
+    RequireJsonError(res, 404, 5);
+  }
+  SECTION("PUT where GET, POST and OPTIONS are bound") {
+    auto res = client.Put("/v1/shelves/s1/books", "{}", "application/json");
+    RequireJsonError(res, 405, 12);
+    REQUIRE(res);
+    std::string allow = res->get_header_value("Allow");
+    INFO("Allow: " << allow);
+    CHECK(allow.find("GET") != std::string::npos);
+    CHECK(allow.find("POST") != std::string::npos);
+    CHECK(allow.find("OPTIONS") != std::string::npos);
+    CHECK(allow.find("PUT") == std::string::npos);
+  }
+  SECTION("DELETE on the types route") {
+    auto res = client.Delete("/v1/types");
+    RequireJsonError(res, 405, 12);
+    REQUIRE(res);
+    std::string allow = res->get_header_value("Allow");
+    INFO("Allow: " << allow);
+    CHECK(allow.find("GET") != std::string::npos);
+    CHECK(allow.find("POST") != std::string::npos);
+  }
+  SECTION("the server still answers on the same connection afterwards") {
+    client.set_keep_alive(true);
+    RequireJsonError(client.Get("/v1/nothing"), 404, 5);
+    auto res = client.Get("/v1/books/x");
+    INFO(Describe(res));
+    REQUIRE(res);
+    CHECK(res->status == 200);
+  }
+}
+
+// -------------------------------------------------------------- request body
+
+TEST_CASE("request bodies over the limit get 413, announced or chunked", "[unary]") {
+  ServerConfig config;
+  config.gateway.max_request_body_bytes = 1024;
+  TestServer server(config);
+  httplib::Client client = server.Client();
+  const std::string big = R"({"fString":")" + std::string(2000, 'x') + R"("})";
+  const std::string small = R"({"fString":")" + std::string(500, 'y') + R"("})";
+
+  SECTION("Content-Length over the limit") {
+    RequireJsonError(client.Post("/v1/types", big, "application/json"), 413, 8);
+  }
+  SECTION("chunked body over the limit") {
+    size_t sent = 0;
+    auto res = client.Post(
+        "/v1/types",
+        [&](size_t, httplib::DataSink& sink) {
+          if (sent >= big.size()) {
+            sink.done();
+            return true;
+          }
+          size_t n = std::min<size_t>(300, big.size() - sent);
+          bool ok = sink.write(big.data() + sent, n);
+          sent += n;
+          return ok;
+        },
+        "application/json");
+    if (res) {
+      RequireJsonError(res, 413, 8);
+    } else {
+      // The server may answer and close before the whole body was sent;
+      // the client then sees a failed write. Read the answer off a raw socket.
+      RawConnection conn(server.port());
+      std::string chunks;
+      for (size_t i = 0; i < big.size(); i += 300) {
+        std::string part = big.substr(i, 300);
+        char size[16];
+        std::snprintf(size, sizeof(size), "%zx\r\n", part.size());
+        chunks += size + part + "\r\n";
+      }
+      chunks += "0\r\n\r\n";
+      conn.Send("POST /v1/types HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                "Transfer-Encoding: chunked\r\n\r\n" +
+                chunks);
+      RawResponse raw;
+      REQUIRE(conn.ReadResponse(&raw, 10s));
+      CHECK(raw.status == 413);
+      CHECK(ParseErrorBody(raw.body).code == 8);
+    }
+  }
+  SECTION("chunked body under the limit is accepted") {
+    size_t sent = 0;
+    auto res = client.Post(
+        "/v1/types",
+        [&](size_t, httplib::DataSink& sink) {
+          if (sent >= small.size()) {
+            sink.done();
+            return true;
+          }
+          size_t n = std::min<size_t>(100, small.size() - sent);
+          bool ok = sink.write(small.data() + sent, n);
+          sent += n;
+          return ok;
+        },
+        "application/json");
+    INFO(Describe(res));
+    REQUIRE(res);
+    CHECK(res->status == 200);
+    CHECK(ParseBody<e2e::AllTypes>(res->body).f_string() == std::string(500, 'y'));
+  }
+  SECTION("Content-Length under the limit is accepted") {
+    auto res = client.Post("/v1/types", small, "application/json");
+    INFO(Describe(res));
+    REQUIRE(res);
+    CHECK(res->status == 200);
+  }
+}
+
+TEST_CASE("a body that is not JSON is refused by media type or content", "[unary]") {
+  TestServer server;
+  httplib::Client client = server.Client();
+  SECTION("text/plain is 415") {
+    RequireJsonError(client.Post("/v1/types", "f_int32=1", "text/plain"), 415, 3);
+  }
+  SECTION("application/json with a charset is accepted") {
+    auto res = client.Post("/v1/types", R"({"fInt32":5})", "application/json; charset=utf-8");
+    INFO(Describe(res));
+    REQUIRE(res);
+    CHECK(res->status == 200);
+  }
+  SECTION("malformed JSON is 400") {
+    RequireJsonError(client.Post("/v1/types", R"({"fInt32":)", "application/json"), 400, 3);
+  }
+  SECTION("a wrongly typed value is 400 naming the field") {
+    auto res = client.Post("/v1/types", R"({"fInt32":"many"})", "application/json");
+    RequireJsonError(res, 400, 3);
+    REQUIRE(res);
+    CHECK(ParseErrorBody(res->body).message.find("fInt32") != std::string::npos);
+  }
+  SECTION("unknown body fields are ignored by default") {
+    auto res = client.Post("/v1/types", R"({"fInt32":5,"unknownField":1})", "application/json");
+    INFO(Describe(res));
+    REQUIRE(res);
+    CHECK(res->status == 200);
+  }
+  SECTION("an empty body is an empty message") {
+    auto res = client.Post("/v1/types", "", "application/json");
+    INFO(Describe(res));
+    REQUIRE(res);
+    CHECK(res->status == 200);
+  }
+}
+
+TEST_CASE("PATCH with a body field fills update_mask from the body keys", "[unary]") {
+  ServerConfig config;
+  config.gateway.json_output.emit_unpopulated = false;
+  TestServer server(config);
+  httplib::Client client = server.Client();
+  SECTION("mask from the keys, nested keys as dotted paths") {
+    auto res = client.Patch("/v1/shelves/s1/books/b1", R"({"title":"T","meta":{"name":"m","count":1}})",
+                            "application/json");
+    INFO(Describe(res));
+    REQUIRE(res);
+    REQUIRE(res->status == 200);
+    auto got = ParseBody<e2e::UpdateBookRequest>(res->body);
+    CHECK(got.book().name() == "shelves/s1/books/b1");
+    CHECK(got.book().title() == "T");
+    std::set<std::string> paths(got.update_mask().paths().begin(), got.update_mask().paths().end());
+    CHECK(paths == std::set<std::string>{"title", "meta.name", "meta.count"});
+  }
+  SECTION("a mask given in the query is kept") {
+    auto res = client.Patch("/v1/shelves/s1/books/b1?update_mask=title", R"({"title":"T","pages":3})",
+                            "application/json");
+    INFO(Describe(res));
+    REQUIRE(res);
+    REQUIRE(res->status == 200);
+    auto got = ParseBody<e2e::UpdateBookRequest>(res->body);
+    CHECK(std::vector<std::string>(got.update_mask().paths().begin(), got.update_mask().paths().end()) ==
+          std::vector<std::string>{"title"});
+    CHECK(got.book().pages() == 3);
+  }
+}
+
+TEST_CASE("google.api.HttpBody travels as raw bytes both ways", "[unary]") {
+  TestServer server;
+  httplib::Client client = server.Client();
+  SECTION("request body field and response") {
+    const std::string data("\x00\x01raw\xff", 6);
+    auto res = client.Post("/v1/blobs/n1", data, "application/octet-stream");
+    INFO(Describe(res));
+    REQUIRE(res);
+    REQUIRE(res->status == 200);
+    CHECK(res->get_header_value("Content-Type") == "application/octet-stream");
+    CHECK(res->body == "n1:" + data);
+  }
+  SECTION("response with the service's content type") {
+    auto res = client.Get("/v1/blobs/n2?content_type=image/png");
+    INFO(Describe(res));
+    REQUIRE(res);
+    REQUIRE(res->status == 200);
+    CHECK(res->get_header_value("Content-Type") == "image/png");
+    CHECK(res->body == std::string("contents of n2\0\xff", 16));
+  }
+  SECTION("whole request, any media type") {
+    auto res = client.Post("/v1/raw", "a,b\n1,2\n", "text/csv");
+    INFO(Describe(res));
+    REQUIRE(res);
+    REQUIRE(res->status == 200);
+    CHECK(res->get_header_value("Content-Type").find("text/plain") == 0);
+    CHECK(res->body == "type=text/csv;a,b\n1,2\n");
+  }
+}
+
+// ------------------------------------------------------------------ metadata
+
+std::multimap<std::string, std::string> Received(const e2e::MetadataResponse& response) {
+  std::multimap<std::string, std::string> out;
+  for (const auto& e : response.received()) out.emplace(e.key(), e.value());
+  return out;
+}
+
+bool Has(const std::multimap<std::string, std::string>& md, const std::string& key, const std::string& value) {
+  auto range = md.equal_range(key);
+  for (auto it = range.first; it != range.second; ++it) {
+    if (it->second == value) return true;
+  }
+  return false;
+}
+
+TEST_CASE("request headers become metadata by the grpc-gateway rules", "[unary]") {
+  TestServer server;
+  httplib::Client client = server.Client();
+  const std::string binary("\x00\x01\xfe\xff", 4);
+  httplib::Headers headers = {
+      {"Grpc-Metadata-Tenant", "acme"},
+      {"Grpc-Metadata-Trace-Bin", Base64(binary)},
+      {"Authorization", "Bearer token-1"},
+      {"User-Agent", "e2e-agent/1.0"},
+      {"Accept-Language", "fr"},
+      {"X-Forwarded-For", "203.0.113.7"},
+      {"X-Custom-Header", "not forwarded"},
+  };
+  auto res = client.Post("/v1/metadata", headers, "{}", "application/json");
+  INFO(Describe(res));
+  REQUIRE(res);
+  REQUIRE(res->status == 200);
+  auto md = Received(ParseBody<e2e::MetadataResponse>(res->body));
+  std::string all;
+  for (const auto& [k, v] : md) all += k + "=" + v + "\n";
+  INFO("received:\n" << all);
+  CHECK(Has(md, "tenant", "acme"));
+  CHECK(Has(md, "trace-bin", binary));
+  CHECK(Has(md, "authorization", "Bearer token-1"));
+  CHECK(Has(md, "grpcgateway-user-agent", "e2e-agent/1.0"));
+  CHECK(Has(md, "grpcgateway-accept-language", "fr"));
+  CHECK(Has(md, "x-forwarded-for", "203.0.113.7, 127.0.0.1"));
+  CHECK(md.count("x-forwarded-host") == 1);
+  CHECK(md.count("x-custom-header") == 0);
+  CHECK(md.count("grpcgateway-x-custom-header") == 0);
+}
+
+TEST_CASE("response metadata and trailers come back as headers, on success and on error", "[unary]") {
+  TestServer server;
+  httplib::Client client = server.Client();
+  const std::string binary("\x00\xff", 2);
+  for (int code : {0, 5}) {
+    DYNAMIC_SECTION("code " << code) {
+      std::string body = R"({"initial":[{"key":"initial-key","value":")" + Base64("iv") + R"("}],)" +
+                         R"("trailers":[{"key":"trailer-key","value":")" + Base64("tv") + R"("},)" +
+                         R"({"key":"trailer-bin","value":")" + Base64(binary) + R"("}],)" +
+                         R"("code":)" + std::to_string(code) + R"(,"message":"gone"})";
+      auto res = client.Post("/v1/metadata", body, "application/json");
+      INFO(Describe(res));
+      REQUIRE(res);
+      CHECK(res->status == (code == 0 ? 200 : 404));
+      CHECK(res->get_header_value("Grpc-Metadata-initial-key") == "iv");
+      CHECK(res->get_header_value("Grpc-Trailer-trailer-key") == "tv");
+      CHECK(res->get_header_value("Grpc-Trailer-trailer-bin") == Base64(binary));
+      if (code != 0) CHECK(ParseErrorBody(res->body).message == "gone");
+    }
+  }
+}
+
+TEST_CASE("a -Bin header that is not base64 is refused", "[unary]") {
+  TestServer server;
+  auto res = server.Client().Post("/v1/metadata", {{"Grpc-Metadata-Trace-Bin", "***"}}, "{}", "application/json");
+  RequireJsonError(res, 400, 3);
+  REQUIRE(res);
+  CHECK(Lowercase(ParseErrorBody(res->body).message).find("trace-bin") != std::string::npos);
+}
+
+TEST_CASE("a custom header matcher replaces the default rule", "[unary]") {
+  ServerConfig config;
+  config.gateway.incoming_header_matcher = [](std::string_view key, std::string* metadata_key) {
+    if (Lowercase(key) != "x-tenant") return false;
+    *metadata_key = "tenant-id";
+    return true;
+  };
+  TestServer server(config);
+  auto res = server.Client().Post("/v1/metadata", {{"X-Tenant", "t9"}, {"Grpc-Metadata-Other", "o"}}, "{}",
+                                  "application/json");
+  INFO(Describe(res));
+  REQUIRE(res);
+  REQUIRE(res->status == 200);
+  auto md = Received(ParseBody<e2e::MetadataResponse>(res->body));
+  CHECK(Has(md, "tenant-id", "t9"));
+  CHECK(md.count("other") == 0);
+}
+
+// ----------------------------------------------------------------- deadlines
+
+TEST_CASE("Grpc-Timeout sets the call's deadline", "[unary]") {
+  TestServer server;
+  httplib::Client client = server.Client();
+  SECTION("a call that outlives it gets 504 and the service sees it end") {
+    auto start = std::chrono::steady_clock::now();
+    auto res = client.Get("/v1/sleep/deadline-1?duration=20s", {{"Grpc-Timeout", "200m"}});
+    auto took = std::chrono::steady_clock::now() - start;
+    RequireJsonError(res, 504, 4);
+    CHECK(took < std::chrono::seconds(5));
+    CHECK(server.service().events().WaitFor("sleep:cancelled:deadline-1", 5s));
+  }
+  SECTION("the service sees the deadline") {
+    auto res = client.Get("/v1/sleep/deadline-2?duration=0.01s", {{"Grpc-Timeout", "10S"}});
+    INFO(Describe(res));
+    REQUIRE(res);
+    REQUIRE(res->status == 200);
+    auto got = ParseBody<e2e::SleepResponse>(res->body);
+    CHECK(got.had_deadline());
+    CHECK(got.deadline_remaining().seconds() <= 10);
+    CHECK(got.deadline_remaining().seconds() >= 5);
+  }
+  SECTION("no header, no deadline") {
+    auto res = client.Get("/v1/sleep/deadline-3?duration=0.01s");
+    INFO(Describe(res));
+    REQUIRE(res);
+    REQUIRE(res->status == 200);
+    CHECK(!ParseBody<e2e::SleepResponse>(res->body).had_deadline());
+  }
+  SECTION("a malformed value is 400") {
+    auto res = client.Get("/v1/sleep/deadline-4?duration=0.01s", {{"Grpc-Timeout", "soon"}});
+    RequireJsonError(res, 400, 3);
+    REQUIRE(res);
+    CHECK(ParseErrorBody(res->body).message.find("Grpc-Timeout") != std::string::npos);
+  }
+}
+
+TEST_CASE("the gateway's default timeout applies to requests without Grpc-Timeout", "[unary]") {
+  ServerConfig config;
+  config.gateway.default_timeout = std::chrono::milliseconds(200);
+  TestServer server(config);
+  auto res = server.Client().Get("/v1/sleep/default-deadline?duration=20s");
+  RequireJsonError(res, 504, 4);
+  CHECK(server.service().events().WaitFor("sleep:cancelled:default-deadline", 5s));
+}
+
+// -------------------------------------------------------------- cancellation
+
+TEST_CASE("a client that disconnects during a unary call cancels it", "[unary]") {
+  TestServer server;
+  for (bool reset : {false, true}) {
+    DYNAMIC_SECTION((reset ? "connection reset" : "connection closed")) {
+      std::string token = reset ? "gone-rst" : "gone-fin";
+      RawConnection conn(server.port());
+      REQUIRE(conn.connected());
+      REQUIRE(conn.Send("GET /v1/sleep/" + token + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
+      REQUIRE(server.service().events().WaitFor("sleep:started:" + token, 5s));
+      conn.Close(reset);
+      CHECK(server.service().events().WaitFor("sleep:cancelled:" + token, 5s));
+      // The server is still fine.
+      auto res = server.Client().Get("/v1/books/after");
+      INFO(Describe(res));
+      REQUIRE(res);
+      CHECK(res->status == 200);
+    }
+  }
+}
+
+// ------------------------------------------------------ next to user routes
+
+TEST_CASE("the user's own routes are served next to the gateway", "[unary]") {
+  ServerConfig config;
+  config.setup = [](grpcgw::HttpServer& http, grpc::Server&) {
+    http.Get("/healthz", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok", "text/plain"); });
+  };
+  TestServer server(config);
+  httplib::Client client = server.Client();
+  auto health = client.Get("/healthz");
+  INFO(Describe(health));
+  REQUIRE(health);
+  CHECK(health->status == 200);
+  CHECK(health->body == "ok");
+  auto book = client.Get("/v1/books/b1");
+  INFO(Describe(book));
+  REQUIRE(book);
+  CHECK(book->status == 200);
+  RequireJsonError(client.Get("/not-a-route"), 404, 5);
+}
+
+TEST_CASE("a mount that is ambiguous with mounted routes is refused whole", "[unary]") {
+  std::string conflicting_error;
+  std::string duplicate_error;
+  ServerConfig config;
+  config.setup = [&](grpcgw::HttpServer& http, grpc::Server& grpc_server) {
+    grpcgw::Gateway<e2e::Conflicting> conflicting(grpc_server);
+    try {
+      conflicting.mount(http);
+    } catch (const std::invalid_argument& e) {
+      conflicting_error = e.what();
+    }
+    grpcgw::Gateway<e2e::Svc> again(grpc_server);
+    try {
+      again.mount(http);
+    } catch (const std::invalid_argument& e) {
+      duplicate_error = e.what();
+    }
+  };
+  TestServer server(config);
+  INFO("conflicting: " << conflicting_error);
+  INFO("duplicate: " << duplicate_error);
+  CHECK(!conflicting_error.empty());
+  CHECK(conflicting_error.find("/e2e.Conflicting/GetByTitle") != std::string::npos);
+  CHECK(!duplicate_error.empty());
+  // The first mount still serves its routes.
+  auto res = server.Client().Get("/v1/books/b1");
+  INFO(Describe(res));
+  REQUIRE(res);
+  CHECK(res->status == 200);
+  CHECK(ParseBody<e2e::Book>(res->body).name() == "b1");
+}
+
+TEST_CASE("keep-alive connections serve many gateway requests", "[unary]") {
+  TestServer server;
+  httplib::Client client = server.Client();
+  client.set_keep_alive(true);
+  for (int i = 0; i < 50; ++i) {
+    auto res = client.Get(("/v1/books/k" + std::to_string(i)).c_str());
+    INFO("request " << i << ": " << Describe(res));
+    REQUIRE(res);
+    REQUIRE(res->status == 200);
+    CHECK(ParseBody<e2e::Book>(res->body).name() == "k" + std::to_string(i));
+  }
+}
+
+}  // namespace
+}  // namespace e2e_test
