@@ -1,15 +1,17 @@
 // Message -> JSON: walks the message with reflection and writes with a
 // RapidJSON Writer straight into the caller's string.
 #include <cmath>
+#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/message.h>
-#include <rapidjson/writer.h>
 
 #include "grpcgw/json.h"
+#define GRPCGW_JSON_WRITER
+#include "json/rapidjson_config.h"
 #include "json/text_codec.h"
 #include "json/time_format.h"
 #include "json/well_known.h"
@@ -20,62 +22,79 @@ namespace {
 namespace pb = google::protobuf;
 using FD = pb::FieldDescriptor;
 
-// A RapidJSON output stream that appends to a std::string.
-struct StringSink {
-  typedef char Ch;
-  std::string* out;
-  void Put(char c) { out->push_back(c); }
-  void Flush() {}
-};
+// Strings are checked for UTF-8 by IsValidUtf8 before they reach the writer.
+using Writer = rj::Writer<rj::StringBuffer>;
 
-}  // namespace
-}  // namespace grpcgw::json_internal
-
-namespace rapidjson {
-template <>
-inline void PutReserve(grpcgw::json_internal::StringSink& sink, size_t count) {
-  sink.out->reserve(sink.out->size() + count);
+// The writer's buffer, reused by the calls of one thread.
+rj::StringBuffer& ThreadBuffer() {
+  thread_local rj::StringBuffer buffer;
+  return buffer;
 }
-}  // namespace rapidjson
-
-namespace grpcgw::json_internal {
-namespace {
-
-using Writer = rapidjson::Writer<StringSink, rapidjson::UTF8<>, rapidjson::UTF8<>,
-                                 rapidjson::CrtAllocator, rapidjson::kWriteValidateEncodingFlag>;
 
 class MessagePrinter {
  public:
-  MessagePrinter(std::string* out, const JsonOptions& options)
-      : sink_{out}, writer_(sink_), options_(options) {}
+  MessagePrinter(rj::StringBuffer* buffer, const JsonOptions& options)
+      : writer_(*buffer), options_(options) {}
 
   grpc::Status Print(const pb::Message& message) {
     resolver_ = std::make_unique<AnyResolver>(message);
-    return PrintMessage(message, 0);
+    return PrintMessage(message, message.GetDescriptor(), 0);
   }
 
  private:
-  grpc::Status PrintMessage(const pb::Message& message, int depth);
-  grpc::Status PrintFields(const pb::Message& message, int depth);
-  grpc::Status PrintField(const pb::Message& message, const FD* field, int depth);
-  grpc::Status PrintMap(const pb::Message& message, const FD* field, int depth);
+  // Every function takes the message's reflection and descriptor along, as
+  // asking a generated message for them costs a call_once each time.
+  grpc::Status PrintMessage(const pb::Message& message, const pb::Descriptor* descriptor, int depth);
+  grpc::Status PrintFields(const pb::Message& message, const pb::Reflection* reflection,
+                           const pb::Descriptor* descriptor, int depth);
+  grpc::Status PrintField(const pb::Message& message, const pb::Reflection* reflection, const FD* field,
+                          int depth);
+  grpc::Status PrintMap(const pb::Message& message, const pb::Reflection* reflection, const FD* field,
+                        int depth);
   // Prints one value of `field`: element `index` of a repeated field, or the
   // singular value when index < 0.
-  grpc::Status PrintValue(const pb::Message& message, const FD* field, int index, int depth);
-  grpc::Status PrintAny(const pb::Message& any, int depth);
-  grpc::Status PrintStruct(const pb::Message& message, int depth);
-  grpc::Status PrintListValue(const pb::Message& message, int depth);
-  grpc::Status PrintStructValue(const pb::Message& message, int depth);
-  grpc::Status PrintFieldMask(const pb::Message& message);
-  grpc::Status PrintTime(const pb::Message& message, bool is_timestamp);
+  grpc::Status PrintValue(const pb::Message& message, const pb::Reflection* reflection, const FD* field,
+                          int index, int depth);
+  grpc::Status PrintAny(const pb::Message& any, const pb::Reflection* reflection,
+                        const pb::Descriptor* descriptor, int depth);
+  grpc::Status PrintListValue(const pb::Message& message, const pb::Reflection* reflection,
+                              const pb::Descriptor* descriptor, int depth);
+  grpc::Status PrintStructValue(const pb::Message& message, const pb::Reflection* reflection,
+                                const pb::Descriptor* descriptor, int depth);
+  grpc::Status PrintFieldMask(const pb::Message& message, const pb::Reflection* reflection,
+                              const pb::Descriptor* descriptor);
+  grpc::Status PrintTime(const pb::Message& message, const pb::Reflection* reflection,
+                         const pb::Descriptor* descriptor, bool is_timestamp);
 
-  void String(std::string_view s) { ok_ &= writer_.String(s.data(), static_cast<rapidjson::SizeType>(s.size())); }
-  void Key(std::string_view s) { ok_ &= writer_.Key(s.data(), static_cast<rapidjson::SizeType>(s.size())); }
+  void String(std::string_view s) {
+    ok_ &= IsValidUtf8(s);
+    writer_.String(s.data(), static_cast<rj::SizeType>(s.size()));
+  }
+  // A field's JSON (or proto) name: an identifier, no check needed.
+  void FieldKey(const FD* field) {
+    const std::string& name = options_.use_proto_names ? field->name() : field->json_name();
+    writer_.Key(name.data(), static_cast<rj::SizeType>(name.size()));
+  }
+  // A map key.
+  void Key(std::string_view s) {
+    ok_ &= IsValidUtf8(s);
+    writer_.Key(s.data(), static_cast<rj::SizeType>(s.size()));
+  }
   void Number(const char* text, size_t size) {
-    writer_.RawValue(text, size, rapidjson::kNumberType);
+    writer_.RawValue(text, size, rj::kNumberType);
   }
   void Double(double value);
   void Float(float value);
+
+  // ClassifyMessage, remembered for the message types seen in this call.
+  WellKnown Classify(const pb::Descriptor* descriptor) {
+    for (const auto& [known, kind] : classified_) {
+      if (known == descriptor) return kind;
+    }
+    WellKnown kind = ClassifyMessage(descriptor);
+    if (classified_.size() < 16) classified_.emplace_back(descriptor, kind);
+    return kind;
+  }
 
   // INVALID_ARGUMENT naming the field being printed.
   grpc::Status Error(const std::string& problem) const;
@@ -90,13 +109,16 @@ class MessagePrinter {
     int index;
   };
 
-  StringSink sink_;
   Writer writer_;
   const JsonOptions& options_;
   bool ok_ = true;
   std::vector<PathEntry> path_;
   std::string scratch_;
+  std::string base64_;
   std::unique_ptr<AnyResolver> resolver_;  // for the message given to Print()
+  // ListFields() results, one vector per nesting depth, reused.
+  std::deque<std::vector<const FD*>> field_lists_;
+  std::vector<std::pair<const pb::Descriptor*, WellKnown>> classified_;
 };
 
 grpc::Status MessagePrinter::Error(const std::string& problem) const {
@@ -132,50 +154,54 @@ void MessagePrinter::Float(float value) {
   }
 }
 
-grpc::Status MessagePrinter::PrintMessage(const pb::Message& message, int depth) {
+grpc::Status MessagePrinter::PrintMessage(const pb::Message& message, const pb::Descriptor* descriptor,
+                                          int depth) {
   if (++depth > options_.max_depth) {
     return Error("messages nested deeper than " + std::to_string(options_.max_depth) + " levels");
   }
-  switch (ClassifyMessage(message.GetDescriptor())) {
+  const pb::Reflection* reflection = message.GetReflection();
+  switch (Classify(descriptor)) {
     case WellKnown::kNone:
       break;
     case WellKnown::kAny:
-      return PrintAny(message, depth);
+      return PrintAny(message, reflection, descriptor, depth);
     case WellKnown::kTimestamp:
-      return PrintTime(message, true);
+      return PrintTime(message, reflection, descriptor, true);
     case WellKnown::kDuration:
-      return PrintTime(message, false);
+      return PrintTime(message, reflection, descriptor, false);
     case WellKnown::kFieldMask:
-      return PrintFieldMask(message);
+      return PrintFieldMask(message, reflection, descriptor);
     case WellKnown::kStruct:
-      return PrintStruct(message, depth);
+      // Struct is map<string, Value> fields = 1.
+      return PrintMap(message, reflection, descriptor->field(0), depth);
     case WellKnown::kValue:
-      return PrintStructValue(message, depth);
+      return PrintStructValue(message, reflection, descriptor, depth);
     case WellKnown::kListValue:
-      return PrintListValue(message, depth);
+      return PrintListValue(message, reflection, descriptor, depth);
     case WellKnown::kWrapper:
-      return PrintValue(message, message.GetDescriptor()->field(0), -1, depth);
+      return PrintValue(message, reflection, descriptor->field(0), -1, depth);
   }
   writer_.StartObject();
-  grpc::Status status = PrintFields(message, depth);
+  grpc::Status status = PrintFields(message, reflection, descriptor, depth);
   if (!status.ok()) return status;
   writer_.EndObject();
   return grpc::Status::OK;
 }
 
-grpc::Status MessagePrinter::PrintFields(const pb::Message& message, int depth) {
-  const pb::Reflection* reflection = message.GetReflection();
+grpc::Status MessagePrinter::PrintFields(const pb::Message& message, const pb::Reflection* reflection,
+                                         const pb::Descriptor* descriptor, int depth) {
   if (!options_.emit_unpopulated) {
-    std::vector<const FD*> fields;
+    while (field_lists_.size() <= static_cast<size_t>(depth)) field_lists_.emplace_back();
+    std::vector<const FD*>& fields = field_lists_[static_cast<size_t>(depth)];
+    fields.clear();
     reflection->ListFields(message, &fields);
     for (const FD* field : fields) {
       if (field->is_extension()) continue;
-      grpc::Status status = PrintField(message, field, depth);
+      grpc::Status status = PrintField(message, reflection, field, depth);
       if (!status.ok()) return status;
     }
     return grpc::Status::OK;
   }
-  const pb::Descriptor* descriptor = message.GetDescriptor();
   for (int i = 0; i < descriptor->field_count(); ++i) {
     const FD* field = descriptor->field(i);
     bool populated = field->is_repeated() ? reflection->FieldSize(message, field) > 0
@@ -184,47 +210,49 @@ grpc::Status MessagePrinter::PrintFields(const pb::Message& message, int depth) 
     if (!populated && field->containing_oneof() != nullptr) continue;
     // Unset singular messages and unset proto2 scalars print as null.
     if (!populated && !field->is_repeated() && field->has_presence()) {
-      Key(options_.use_proto_names ? field->name() : field->json_name());
+      FieldKey(field);
       writer_.Null();
       continue;
     }
-    grpc::Status status = PrintField(message, field, depth);
+    grpc::Status status = PrintField(message, reflection, field, depth);
     if (!status.ok()) return status;
   }
   return grpc::Status::OK;
 }
 
-grpc::Status MessagePrinter::PrintField(const pb::Message& message, const FD* field, int depth) {
-  Key(options_.use_proto_names ? field->name() : field->json_name());
+grpc::Status MessagePrinter::PrintField(const pb::Message& message, const pb::Reflection* reflection,
+                                        const FD* field, int depth) {
+  FieldKey(field);
   path_.push_back({field, -1});
   grpc::Status status;
   if (field->is_map()) {
-    status = PrintMap(message, field, depth);
+    status = PrintMap(message, reflection, field, depth);
   } else if (field->is_repeated()) {
     writer_.StartArray();
-    int size = message.GetReflection()->FieldSize(message, field);
+    int size = reflection->FieldSize(message, field);
     for (int i = 0; i < size && status.ok(); ++i) {
       path_.back().index = i;
-      status = PrintValue(message, field, i, depth);
+      status = PrintValue(message, reflection, field, i, depth);
     }
     writer_.EndArray();
   } else {
-    status = PrintValue(message, field, -1, depth);
+    status = PrintValue(message, reflection, field, -1, depth);
   }
   if (status.ok()) status = CheckWriter();
   if (status.ok()) path_.pop_back();
   return status;
 }
 
-grpc::Status MessagePrinter::PrintMap(const pb::Message& message, const FD* field, int depth) {
-  const pb::Reflection* reflection = message.GetReflection();
+grpc::Status MessagePrinter::PrintMap(const pb::Message& message, const pb::Reflection* reflection,
+                                      const FD* field, int depth) {
   const FD* key_field = field->message_type()->map_key();
   const FD* value_field = field->message_type()->map_value();
   writer_.StartObject();
-  int size = reflection->FieldSize(message, field);
+  const int size = reflection->FieldSize(message, field);
+  const pb::Reflection* entry_reflection = nullptr;
   for (int i = 0; i < size; ++i) {
     const pb::Message& entry = reflection->GetRepeatedMessage(message, field, i);
-    const pb::Reflection* entry_reflection = entry.GetReflection();
+    if (entry_reflection == nullptr) entry_reflection = entry.GetReflection();
     char buf[kMaxNumberChars];
     switch (key_field->cpp_type()) {
       case FD::CPPTYPE_STRING:
@@ -248,16 +276,15 @@ grpc::Status MessagePrinter::PrintMap(const pb::Message& message, const FD* fiel
       default:
         return Error("unsupported map key type");
     }
-    grpc::Status status = PrintValue(entry, value_field, -1, depth);
+    grpc::Status status = PrintValue(entry, entry_reflection, value_field, -1, depth);
     if (!status.ok()) return status;
   }
   writer_.EndObject();
   return grpc::Status::OK;
 }
 
-grpc::Status MessagePrinter::PrintValue(const pb::Message& message, const FD* field, int index,
-                                        int depth) {
-  const pb::Reflection* r = message.GetReflection();
+grpc::Status MessagePrinter::PrintValue(const pb::Message& message, const pb::Reflection* r, const FD* field,
+                                        int index, int depth) {
   const bool single = index < 0;
   char buf[kMaxNumberChars];
   switch (field->cpp_type()) {
@@ -290,9 +317,9 @@ grpc::Status MessagePrinter::PrintValue(const pb::Message& message, const FD* fi
       const std::string& value = single ? r->GetStringReference(message, field, &scratch_)
                                         : r->GetRepeatedStringReference(message, field, index, &scratch_);
       if (field->type() == FD::TYPE_BYTES) {
-        std::string encoded;
-        Base64Encode(value, &encoded);
-        String(encoded);
+        base64_.clear();
+        Base64Encode(value, &base64_);
+        writer_.String(base64_.data(), static_cast<rj::SizeType>(base64_.size()));
       } else {
         String(value);
       }
@@ -308,7 +335,8 @@ grpc::Status MessagePrinter::PrintValue(const pb::Message& message, const FD* fi
       const pb::EnumValueDescriptor* value =
           options_.enums_as_ints ? nullptr : type->FindValueByNumber(number);
       if (value != nullptr) {
-        String(value->name());
+        const std::string& name = value->name();
+        writer_.String(name.data(), static_cast<rj::SizeType>(name.size()));
       } else {
         writer_.Int(number);
       }
@@ -316,18 +344,17 @@ grpc::Status MessagePrinter::PrintValue(const pb::Message& message, const FD* fi
     }
     case FD::CPPTYPE_MESSAGE:
       return PrintMessage(single ? r->GetMessage(message, field) : r->GetRepeatedMessage(message, field, index),
-                          depth);
+                          field->message_type(), depth);
   }
   return CheckWriter();
 }
 
-grpc::Status MessagePrinter::PrintAny(const pb::Message& any, int depth) {
-  const pb::Descriptor* descriptor = any.GetDescriptor();
-  const pb::Reflection* reflection = any.GetReflection();
-  const FD* type_url_field = descriptor->FindFieldByNumber(1);
-  const FD* value_field = descriptor->FindFieldByNumber(2);
-  std::string type_url = reflection->GetString(any, type_url_field);
-  std::string value = reflection->GetString(any, value_field);
+grpc::Status MessagePrinter::PrintAny(const pb::Message& any, const pb::Reflection* reflection,
+                                      const pb::Descriptor* descriptor, int depth) {
+  // Any: string type_url = 1; bytes value = 2;
+  const std::string& type_url = reflection->GetStringReference(any, descriptor->field(0), &scratch_);
+  std::string value_scratch;
+  const std::string& value = reflection->GetStringReference(any, descriptor->field(1), &value_scratch);
   if (type_url.empty() && value.empty()) {
     writer_.StartObject();
     writer_.EndObject();
@@ -342,39 +369,40 @@ grpc::Status MessagePrinter::PrintAny(const pb::Message& any, int depth) {
   Key("@type");
   String(type_url);
   grpc::Status status;
-  if (ClassifyMessage(payload->GetDescriptor()) != WellKnown::kNone) {
+  const pb::Descriptor* payload_descriptor = payload->GetDescriptor();
+  if (ClassifyMessage(payload_descriptor) != WellKnown::kNone) {
     Key("value");
-    status = PrintMessage(*payload, depth);
+    status = PrintMessage(*payload, payload_descriptor, depth);
   } else {
-    status = PrintFields(*payload, depth);
+    status = PrintFields(*payload, payload->GetReflection(), payload_descriptor, depth);
   }
   if (!status.ok()) return status;
   writer_.EndObject();
   return CheckWriter();
 }
 
-grpc::Status MessagePrinter::PrintTime(const pb::Message& message, bool is_timestamp) {
-  const pb::Reflection* reflection = message.GetReflection();
-  const pb::Descriptor* descriptor = message.GetDescriptor();
-  int64_t seconds = reflection->GetInt64(message, descriptor->FindFieldByNumber(1));
-  int32_t nanos = reflection->GetInt32(message, descriptor->FindFieldByNumber(2));
-  std::string text;
+grpc::Status MessagePrinter::PrintTime(const pb::Message& message, const pb::Reflection* reflection,
+                                       const pb::Descriptor* descriptor, bool is_timestamp) {
+  // Timestamp and Duration: int64 seconds = 1; int32 nanos = 2;
+  int64_t seconds = reflection->GetInt64(message, descriptor->field(0));
+  int32_t nanos = reflection->GetInt32(message, descriptor->field(1));
+  scratch_.clear();
   if (is_timestamp) {
-    if (!FormatTimestamp(seconds, nanos, &text)) {
+    if (!FormatTimestamp(seconds, nanos, &scratch_)) {
       return Error("Timestamp out of range (seconds " + std::to_string(seconds) + ", nanos " +
                    std::to_string(nanos) + ")");
     }
-  } else if (!FormatDuration(seconds, nanos, &text)) {
+  } else if (!FormatDuration(seconds, nanos, &scratch_)) {
     return Error("Duration out of range (seconds " + std::to_string(seconds) + ", nanos " +
                  std::to_string(nanos) + ")");
   }
-  String(text);
+  writer_.String(scratch_.data(), static_cast<rj::SizeType>(scratch_.size()));
   return grpc::Status::OK;
 }
 
-grpc::Status MessagePrinter::PrintFieldMask(const pb::Message& message) {
-  const pb::Reflection* reflection = message.GetReflection();
-  const FD* paths = message.GetDescriptor()->FindFieldByNumber(1);
+grpc::Status MessagePrinter::PrintFieldMask(const pb::Message& message, const pb::Reflection* reflection,
+                                            const pb::Descriptor* descriptor) {
+  const FD* paths = descriptor->field(0);  // repeated string paths = 1;
   std::string joined;
   std::string converted;
   int size = reflection->FieldSize(message, paths);
@@ -390,28 +418,23 @@ grpc::Status MessagePrinter::PrintFieldMask(const pb::Message& message) {
   return CheckWriter();
 }
 
-grpc::Status MessagePrinter::PrintStruct(const pb::Message& message, int depth) {
-  // Struct is map<string, Value> fields = 1.
-  return PrintMap(message, message.GetDescriptor()->FindFieldByNumber(1), depth);
-}
-
-grpc::Status MessagePrinter::PrintListValue(const pb::Message& message, int depth) {
-  const pb::Reflection* reflection = message.GetReflection();
-  const FD* values = message.GetDescriptor()->FindFieldByNumber(1);
+grpc::Status MessagePrinter::PrintListValue(const pb::Message& message, const pb::Reflection* reflection,
+                                            const pb::Descriptor* descriptor, int depth) {
+  const FD* values = descriptor->field(0);  // repeated Value values = 1;
   writer_.StartArray();
   int size = reflection->FieldSize(message, values);
   for (int i = 0; i < size; ++i) {
-    grpc::Status status = PrintMessage(reflection->GetRepeatedMessage(message, values, i), depth);
+    grpc::Status status =
+        PrintMessage(reflection->GetRepeatedMessage(message, values, i), values->message_type(), depth);
     if (!status.ok()) return status;
   }
   writer_.EndArray();
   return grpc::Status::OK;
 }
 
-grpc::Status MessagePrinter::PrintStructValue(const pb::Message& message, int depth) {
-  const pb::Reflection* reflection = message.GetReflection();
-  const pb::OneofDescriptor* kind = message.GetDescriptor()->oneof_decl(0);
-  const FD* field = reflection->GetOneofFieldDescriptor(message, kind);
+grpc::Status MessagePrinter::PrintStructValue(const pb::Message& message, const pb::Reflection* reflection,
+                                              const pb::Descriptor* descriptor, int depth) {
+  const FD* field = reflection->GetOneofFieldDescriptor(message, descriptor->oneof_decl(0));
   if (field == nullptr) return Error("Value has no kind set");
   switch (field->number()) {
     case 1:  // null_value
@@ -430,7 +453,7 @@ grpc::Status MessagePrinter::PrintStructValue(const pb::Message& message, int de
       writer_.Bool(reflection->GetBool(message, field));
       return grpc::Status::OK;
     default:  // struct_value, list_value
-      return PrintMessage(reflection->GetMessage(message, field), depth);
+      return PrintMessage(reflection->GetMessage(message, field), field->message_type(), depth);
   }
 }
 
@@ -442,10 +465,20 @@ namespace grpcgw {
 
 grpc::Status AppendMessageJson(const google::protobuf::Message& message, std::string* out,
                                const JsonOptions& options) {
-  const size_t old_size = out->size();
-  json_internal::MessagePrinter printer(out, options);
-  grpc::Status status = printer.Print(message);
-  if (!status.ok()) out->resize(old_size);
+  json_internal::rj::StringBuffer& buffer = json_internal::ThreadBuffer();
+  buffer.Clear();
+  grpc::Status status;
+  {
+    json_internal::MessagePrinter printer(&buffer, options);
+    status = printer.Print(message);
+  }
+  if (status.ok()) out->append(buffer.GetString(), buffer.GetSize());
+  // Keep a moderate buffer for the next call, not the largest ever seen.
+  constexpr size_t kKeptCapacity = 1 << 20;
+  if (buffer.GetSize() > kKeptCapacity) {
+    buffer.Clear();
+    buffer.ShrinkToFit();
+  }
   return status;
 }
 

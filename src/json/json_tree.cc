@@ -2,9 +2,8 @@
 
 #include <cstring>
 
-#include <rapidjson/error/en.h>
-#include <rapidjson/reader.h>
 
+#include "json/rapidjson_config.h"
 #include "json/text_codec.h"
 
 namespace grpcgw::json_internal {
@@ -12,17 +11,17 @@ namespace grpcgw::json_internal {
 // Receives RapidJSON's SAX events. Scalars are pushed on a stack; when a
 // container ends, its children move from the stack to the tree's node array,
 // so that the children of one container are contiguous.
-class JsonTree::Builder : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Builder> {
+class JsonTree::Builder : public rj::BaseReaderHandler<rj::UTF8<>, Builder> {
  public:
   Builder(JsonTree* tree, int max_depth, const char* base)
       : tree_(tree), max_depth_(max_depth), base_(base) {}
 
   bool Null() { return Push(JsonNode::kNull); }
   bool Bool(bool b) { return Push(b ? JsonNode::kTrue : JsonNode::kFalse); }
-  bool RawNumber(const char* str, rapidjson::SizeType length, bool /*copy*/) {
+  bool RawNumber(const char* str, rj::SizeType length, bool /*copy*/) {
     return PushText(JsonNode::kNumber, str, length);
   }
-  bool String(const char* str, rapidjson::SizeType length, bool /*copy*/) {
+  bool String(const char* str, rj::SizeType length, bool /*copy*/) {
     size_t surrogate = FindEncodedSurrogate({str, length});
     if (surrogate != std::string_view::npos) {
       error_ = "a string holds an unpaired UTF-16 surrogate (\\uD800-\\uDFFF)";
@@ -31,13 +30,13 @@ class JsonTree::Builder : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>,
     }
     return PushText(JsonNode::kString, str, length);
   }
-  bool Key(const char* str, rapidjson::SizeType length, bool copy) {
+  bool Key(const char* str, rj::SizeType length, bool copy) {
     return String(str, length, copy);
   }
   bool StartObject() { return Enter(); }
   bool StartArray() { return Enter(); }
-  bool EndObject(rapidjson::SizeType members) { return Leave(JsonNode::kObject, members, 2 * members); }
-  bool EndArray(rapidjson::SizeType elements) { return Leave(JsonNode::kArray, elements, elements); }
+  bool EndObject(rj::SizeType members) { return Leave(JsonNode::kObject, members, 2 * members); }
+  bool EndArray(rj::SizeType elements) { return Leave(JsonNode::kArray, elements, elements); }
   // Never called with kParseNumbersAsStringsFlag; refuse rather than guess.
   bool Default() { return false; }
 
@@ -54,7 +53,7 @@ class JsonTree::Builder : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>,
     stack_.push_back(node);
     return true;
   }
-  bool PushText(JsonNode::Kind kind, const char* str, rapidjson::SizeType length) {
+  bool PushText(JsonNode::Kind kind, const char* str, rj::SizeType length) {
     JsonNode node;
     node.kind = kind;
     node.size = length;
@@ -104,16 +103,16 @@ grpc::Status JsonTree::Parse(std::string_view json, int max_depth) {
   nodes_.clear();
   nodes_.reserve(json.size() / 8 + 4);
   Builder builder(this, max_depth, buffer_.data());
-  rapidjson::Reader reader;
-  rapidjson::InsituStringStream stream(buffer_.data());
-  constexpr unsigned kFlags = rapidjson::kParseInsituFlag | rapidjson::kParseValidateEncodingFlag |
-                              rapidjson::kParseNumbersAsStringsFlag;
-  rapidjson::ParseResult result = reader.Parse<kFlags>(stream, builder);
+  rj::Reader reader;
+  rj::InsituStringStream stream(buffer_.data());
+  constexpr unsigned kFlags = rj::kParseInsituFlag | rj::kParseValidateEncodingFlag |
+                              rj::kParseNumbersAsStringsFlag;
+  rj::ParseResult result = reader.Parse<kFlags>(stream, builder);
   if (!result) {
     std::string message = "invalid JSON";
     size_t offset = result.Offset();
-    std::string problem = rapidjson::GetParseError_En(result.Code());
-    if (result.Code() == rapidjson::kParseErrorTermination && !builder.error().empty()) {
+    std::string problem = rj::GetParseError_En(result.Code());
+    if (result.Code() == rj::kParseErrorTermination && !builder.error().empty()) {
       problem = builder.error();
       if (builder.error_offset() != std::string::npos) offset = builder.error_offset();
     }

@@ -47,6 +47,10 @@ void Base64Encode(std::string_view data, std::string* out);
 // anything else (whitespace, misplaced padding, a lone trailing character).
 bool Base64Decode(std::string_view text, std::string* out);
 
+// True when `text` is valid UTF-8 (RFC 3629: no overlong forms, no
+// surrogates, nothing above U+10FFFF). Fast on ASCII.
+bool IsValidUtf8(std::string_view text);
+
 // Returns the offset of the first lone (unpaired) surrogate encoded in
 // `utf8` (bytes ED A0..BF, which RapidJSON produces for an escaped lone
 // "\uDC00"), or npos when there is none. `utf8` is otherwise valid UTF-8.

@@ -132,7 +132,7 @@ bool FormatTimestamp(int64_t seconds, int32_t nanos, std::string* out) {
 
 bool ParseTimestamp(std::string_view text, int64_t* seconds, int32_t* nanos) {
   size_t pos = 0;
-  int64_t year, month, day, hour, minute, second;
+  int64_t year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
   if (!ReadDigits(text, &pos, 4, &year) || !Expect(text, &pos, '-') ||
       !ReadDigits(text, &pos, 2, &month) || !Expect(text, &pos, '-') ||
       !ReadDigits(text, &pos, 2, &day) || !Expect(text, &pos, 'T') ||
@@ -151,7 +151,7 @@ bool ParseTimestamp(std::string_view text, int64_t* seconds, int32_t* nanos) {
     ++pos;
   } else if (pos < text.size() && (text[pos] == '+' || text[pos] == '-')) {
     bool negative = text[pos++] == '-';
-    int64_t offset_hours, offset_minutes;
+    int64_t offset_hours = 0, offset_minutes = 0;
     if (!ReadDigits(text, &pos, 2, &offset_hours) || !Expect(text, &pos, ':') ||
         !ReadDigits(text, &pos, 2, &offset_minutes) || offset_hours > 23 || offset_minutes > 59) {
       return false;

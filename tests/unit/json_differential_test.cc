@@ -389,7 +389,9 @@ TEST_CASE("random messages convert like protobuf's own JSON functions", "[json]"
 
     // Our output, read by us, is the original.
     TestAllTypes round_trip;
-    REQUIRE(grpcgw::JsonToMessage(ours, &round_trip).ok());
+    status = grpcgw::JsonToMessage(ours, &round_trip);
+    INFO("reading ours: " << status.error_message());
+    REQUIRE(status.ok());
     std::string diff_round_trip;
     same = SameMessage(original, round_trip, &diff_round_trip);
     INFO("ours read by us differs: " << diff_round_trip);
