@@ -1,0 +1,91 @@
+// The server of bench/unary_bench.sh: one gateway route (GET /v1/items/{id},
+// a unary gRPC call through the in-process channel) and one bare
+// cpp-httplib handler (GET /bare/items/42) answering the same JSON, on the
+// same grpcgw::HttpServer, so the difference is the gateway's own cost.
+//
+//   unary_bench_server [--port N]     prints "listening on <port>", runs until SIGINT/SIGTERM
+#include <pthread.h>
+#include <signal.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <thread>
+
+#include <grpcgw/grpcgw.h>
+#include <grpcpp/server_builder.h>
+
+#include "unary_bench.grpcgw.h"
+
+namespace {
+
+class ItemsService final : public bench::Items::CallbackService {
+ public:
+  grpc::ServerUnaryReactor* GetItem(grpc::CallbackServerContext* context, const bench::GetItemRequest* request,
+                                    bench::Item* response) override {
+    response->set_id(request->id());
+    response->set_name("widget");
+    response->set_price(9.5);
+    response->add_tags("blue");
+    response->add_tags("small");
+    response->set_stock(12);
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
+  }
+};
+
+// What the gateway prints for GET /v1/items/42 (default options).
+constexpr char kBareJson[] = R"({"id":"42","name":"widget","price":9.5,"tags":["blue","small"],"stock":12})";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int port = 0;
+  for (int i = 1; i + 1 < argc; ++i) {
+    if (std::strcmp(argv[i], "--port") == 0) port = std::atoi(argv[++i]);
+  }
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  ItemsService service;
+  grpc::ServerBuilder builder;
+  builder.RegisterService(&service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+
+  grpcgw::HttpServer http;
+  grpcgw::Gateway<bench::Items> gateway(*server);
+  gateway.mount(http);
+  http.Get("/bare/items/42", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(kBareJson, sizeof(kBareJson) - 1, "application/json");
+  });
+  if (port == 0) {
+    port = http.bind_to_any_port("127.0.0.1");
+  } else if (!http.bind_to_port("127.0.0.1", port)) {
+    port = -1;
+  }
+  if (port <= 0) {
+    std::fprintf(stderr, "cannot listen\n");
+    return 1;
+  }
+  std::printf("listening on %d\n", port);
+  std::fflush(stdout);
+
+  std::atomic<bool> stopping{false};
+  std::thread stopper([&] {
+    int signal_number = 0;
+    sigwait(&stop_signals, &signal_number);
+    stopping = true;
+    http.stop();
+  });
+  http.listen_after_bind();
+  if (!stopping) pthread_kill(stopper.native_handle(), SIGTERM);  // stopped by itself
+  stopper.join();
+  server->Shutdown();
+  return 0;
+}

@@ -1,0 +1,144 @@
+// The chat example: one gRPC service, served over gRPC and, through grpcgw,
+// over HTTP/JSON with Server-Sent Events, plus a page at "/" that uses both.
+//
+//   example_server [--host 127.0.0.1] [--port 8080] [--grpc-port 9090]
+//
+// The ports can also come from CHAT_HTTP_PORT and CHAT_GRPC_PORT
+// (--grpc-port 0 picks a free port). Ctrl-C stops the server.
+#include <pthread.h>
+#include <signal.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <thread>
+
+#include <grpcgw/grpcgw.h>
+#include <grpcpp/security/server_credentials.h>
+#include <grpcpp/server_builder.h>
+
+#include "chat.grpcgw.h"
+#include "chat_index_html.h"
+#include "chat_service.h"
+
+namespace {
+
+struct Flags {
+  std::string host = "127.0.0.1";
+  int http_port = 8080;
+  int grpc_port = 9090;
+};
+
+int PortFrom(const char* text, const char* what) {
+  char* end = nullptr;
+  long port = std::strtol(text, &end, 10);
+  if (end == text || *end != '\0' || port < 0 || port > 65535) {
+    std::fprintf(stderr, "%s: not a port number: %s\n", what, text);
+    std::exit(2);
+  }
+  return static_cast<int>(port);
+}
+
+Flags ParseFlags(int argc, char** argv) {
+  Flags flags;
+  if (const char* env = std::getenv("CHAT_HTTP_PORT")) flags.http_port = PortFrom(env, "CHAT_HTTP_PORT");
+  if (const char* env = std::getenv("CHAT_GRPC_PORT")) flags.grpc_port = PortFrom(env, "CHAT_GRPC_PORT");
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    auto value = [&]() -> const char* {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "%s needs a value\n", arg.c_str());
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    if (arg == "--host") {
+      flags.host = value();
+    } else if (arg == "--port") {
+      flags.http_port = PortFrom(value(), "--port");
+    } else if (arg == "--grpc-port") {
+      flags.grpc_port = PortFrom(value(), "--grpc-port");
+    } else {
+      std::fprintf(stderr, "usage: %s [--host H] [--port HTTP_PORT] [--grpc-port GRPC_PORT]\n", argv[0]);
+      std::exit(arg == "--help" || arg == "-h" ? 0 : 2);
+    }
+  }
+  return flags;
+}
+
+void PrintTryLines(const std::string& base, int grpc_port) {
+  std::printf(
+      "chat example: HTTP on %s, gRPC on port %d\n"
+      "\n"
+      "Open %s/ in a browser, or try:\n"
+      "  curl -s -X POST %s/v1/rooms/lobby/messages -H 'Content-Type: application/json' \\\n"
+      "       -d '{\"author\":\"ada\",\"text\":\"hello\"}'\n"
+      "  curl -s %s/v1/rooms/lobby/messages\n"
+      "  curl -s %s/v1/rooms\n"
+      "  curl -sN -H 'Accept: text/event-stream' %s/v1/rooms/lobby/messages:watch\n"
+      "  curl -sN %s/v1/rooms/lobby/messages:watch        # chunked NDJSON\n"
+      "  curl -s -i %s/v1/rooms/nowhere/messages          # 404 with a JSON status\n"
+      "\n",
+      base.c_str(), grpc_port, base.c_str(), base.c_str(), base.c_str(), base.c_str(), base.c_str(), base.c_str(),
+      base.c_str());
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Flags flags = ParseFlags(argc, argv);
+
+  // Ctrl-C and SIGTERM are taken by a thread of their own (below), not by
+  // a handler interrupting whatever runs.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  chat_example::ChatService service;
+  grpc::ServerBuilder builder;
+  int grpc_port = 0;
+  builder.AddListeningPort(flags.host + ":" + std::to_string(flags.grpc_port), grpc::InsecureServerCredentials(),
+                           &grpc_port);
+  builder.RegisterService(&service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (!server || grpc_port == 0) {
+    std::fprintf(stderr, "cannot serve gRPC on %s:%d\n", flags.host.c_str(), flags.grpc_port);
+    return 1;
+  }
+
+  grpcgw::HttpServer http;
+  grpcgw::Gateway<chat::Chat> gateway(*server);  // calls go through server->InProcessChannel()
+  gateway.mount(http);                           // every google.api.http binding of the service
+  http.Get("/", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(kIndexHtml, "text/html; charset=utf-8");
+  });
+
+  if (!http.bind_to_port(flags.host, flags.http_port)) {
+    std::fprintf(stderr, "cannot listen on %s:%d\n", flags.host.c_str(), flags.http_port);
+    server->Shutdown();
+    return 1;
+  }
+  std::string host = flags.host.find(':') != std::string::npos ? "[" + flags.host + "]" : flags.host;
+  PrintTryLines("http://" + host + ":" + std::to_string(flags.http_port), grpc_port);
+
+  std::atomic<bool> stopping{false};
+  std::thread stopper([&] {
+    int signal_number = 0;
+    sigwait(&stop_signals, &signal_number);
+    stopping = true;
+    std::printf("stopping (%s)\n", strsignal(signal_number));
+    // gRPC first: open streams are cancelled, which ends their HTTP responses.
+    server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
+    http.stop();
+  });
+  http.listen_after_bind();
+  if (!stopping) pthread_kill(stopper.native_handle(), SIGTERM);  // the server stopped by itself
+  stopper.join();
+  server->Wait();
+  return 0;
+}
