@@ -8,7 +8,7 @@
 
 #include "gateway/gateway_state.h"
 #include "grpcgw/status.h"
-#include "websocket/base64.h"
+#include "text/base64.h"
 
 namespace grpcgw {
 namespace internal {

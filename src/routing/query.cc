@@ -37,44 +37,6 @@ std::string Quote(std::string_view text) {
 
 }  // namespace
 
-bool IsValidUtf8(std::string_view text) {
-  size_t i = 0;
-  const size_t n = text.size();
-  while (i < n) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    size_t length;
-    uint32_t code_point;
-    if (c >= 0xC2 && c <= 0xDF) {
-      length = 2;
-      code_point = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      length = 3;
-      code_point = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      length = 4;
-      code_point = c & 0x07;
-    } else {
-      return false;  // continuation byte, overlong lead (C0, C1) or > F4
-    }
-    if (n - i < length) return false;
-    for (size_t k = 1; k < length; ++k) {
-      const auto cc = static_cast<unsigned char>(text[i + k]);
-      if ((cc & 0xC0) != 0x80) return false;
-      code_point = (code_point << 6) | (cc & 0x3F);
-    }
-    if (length == 3 && (code_point < 0x800 || (code_point >= 0xD800 && code_point <= 0xDFFF))) {
-      return false;
-    }
-    if (length == 4 && (code_point < 0x10000 || code_point > 0x10FFFF)) return false;
-    i += length;
-  }
-  return true;
-}
-
 bool PercentDecode(std::string_view in, PercentDecodeMode mode, bool plus_as_space,
                    std::string* out) {
   out->clear();

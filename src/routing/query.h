@@ -15,12 +15,10 @@
 #include <utility>
 #include <vector>
 
+#include "text/utf8.h"  // IsValidUtf8
+
 namespace grpcgw {
 namespace internal {
-
-// True if `text` is well-formed UTF-8 (no overlong forms, no surrogates,
-// nothing above U+10FFFF).
-bool IsValidUtf8(std::string_view text);
 
 enum class PercentDecodeMode {
   kAll,           // every %XX escape is decoded

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "websocket/utf8.h"
+#include "text/utf8.h"
 
 namespace grpcgw::internal {
 namespace {

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
-#include "websocket/base64.h"
+#include "text/base64.h"
 #include "websocket/sha1.h"
 
 namespace grpcgw::internal {

@@ -41,7 +41,7 @@
 #include <string_view>
 
 #include "websocket/frame.h"
-#include "websocket/utf8.h"
+#include "text/utf8.h"
 
 namespace grpcgw::internal {
 

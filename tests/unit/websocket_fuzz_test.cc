@@ -11,7 +11,7 @@
 #include "unit/websocket_test_util.h"
 #include "websocket/frame.h"
 #include "websocket/message_reader.h"
-#include "websocket/utf8.h"
+#include "text/utf8.h"
 
 namespace grpcgw::internal {
 namespace {

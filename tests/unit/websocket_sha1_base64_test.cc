@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "websocket/base64.h"
+#include "text/base64.h"
 #include "websocket/handshake.h"
 #include "websocket/sha1.h"
 

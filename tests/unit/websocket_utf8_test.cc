@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "unit/websocket_test_util.h"
-#include "websocket/utf8.h"
+#include "text/utf8.h"
 
 namespace grpcgw::internal {
 namespace {

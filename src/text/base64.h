@@ -1,5 +1,5 @@
 // Base64 (RFC 4648 section 4, standard alphabet, with padding) for the
-// WebSocket handshake keys.
+// WebSocket handshake keys and binary metadata headers.
 //
 //   std::string text = Base64Encode("hi");          // "aGk="
 //   std::string raw;
@@ -7,8 +7,8 @@
 //
 // Not the URL-safe alphabet, and no line breaks or whitespace are accepted:
 // the proto3 JSON codec has its own, more lenient, bytes decoding.
-#ifndef GRPCGW_SRC_WEBSOCKET_BASE64_H_
-#define GRPCGW_SRC_WEBSOCKET_BASE64_H_
+#ifndef GRPCGW_SRC_TEXT_BASE64_H_
+#define GRPCGW_SRC_TEXT_BASE64_H_
 
 #include <string>
 #include <string_view>
@@ -25,4 +25,4 @@ bool Base64Decode(std::string_view text, std::string* out);
 
 }  // namespace grpcgw::internal
 
-#endif  // GRPCGW_SRC_WEBSOCKET_BASE64_H_
+#endif  // GRPCGW_SRC_TEXT_BASE64_H_

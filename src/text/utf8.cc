@@ -1,4 +1,4 @@
-#include "websocket/utf8.h"
+#include "text/utf8.h"
 
 #include <cstring>
 

@@ -1,5 +1,6 @@
-// Incremental UTF-8 validation (RFC 3629) for WebSocket text messages and
-// close reasons, which may be split anywhere, even inside a code point.
+// UTF-8 validation (RFC 3629) for everything grpcgw reads as text: WebSocket
+// messages and close reasons (which may be split anywhere, even inside a code
+// point, hence the incremental validator), path and query values.
 //
 //   Utf8Validator v;
 //   bool ok = v.Feed("\xE2\x82") && v.Feed("\xAC");   // U+20AC in two pieces
@@ -8,8 +9,8 @@
 // Rejects overlong forms, UTF-16 surrogates (U+D800..U+DFFF) and anything
 // above U+10FFFF, at the first byte that makes the input invalid. Does not
 // normalize, and does not reject noncharacters (they are valid UTF-8).
-#ifndef GRPCGW_SRC_WEBSOCKET_UTF8_H_
-#define GRPCGW_SRC_WEBSOCKET_UTF8_H_
+#ifndef GRPCGW_SRC_TEXT_UTF8_H_
+#define GRPCGW_SRC_TEXT_UTF8_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -53,4 +54,4 @@ size_t ValidUtf8PrefixLength(std::string_view text, size_t max_bytes);
 
 }  // namespace grpcgw::internal
 
-#endif  // GRPCGW_SRC_WEBSOCKET_UTF8_H_
+#endif  // GRPCGW_SRC_TEXT_UTF8_H_

@@ -1,4 +1,4 @@
-#include "websocket/base64.h"
+#include "text/base64.h"
 
 #include <cstdint>
 
