@@ -500,6 +500,7 @@ grpc::ServerUnaryReactor* TestService::ListBooks(grpc::CallbackServerContext* co
     e2e::Book* book = response->add_books();
     book->set_name(request->parent() + "/books/b" + std::to_string(i));
     book->set_pages(i);
+    book->set_edition_number(i + 1);
   }
   response->set_total_size(n);
   response->set_next_page_token("next");

@@ -323,7 +323,7 @@ TEST_CASE("every binding shape routes to its method and fills the request", "[un
        R"({"books":[{"name":"shelves/s2/books/described"}],"totalSize":"1"})"},
       {"response_body int64 field", "GET", "/v1/shelves/s1/books:count?page_size=3", "", R"("3")"},
       {"whole response on a verb binding", "GET", "/v1/shelves/s1/books:all?page_size=1", "",
-       R"({"books":[{"name":"shelves/s1/books/b0"}],"totalSize":"1","nextPageToken":"next"})"},
+       R"({"books":[{"name":"shelves/s1/books/b0","editionNumber":1}],"totalSize":"1","nextPageToken":"next"})"},
       {"** in a variable, several segments", "GET", "/v1/files/a/b/c.txt", "", R"({"path":"files/a/b/c.txt"})"},
       {"** in a variable, no segment", "GET", "/v1/files", "", R"({"path":"files"})"},
       {"** keeps escaped slashes", "GET", "/v1/files/a%2Fb/c", "", R"({"path":"files/a%2Fb/c"})"},
@@ -358,9 +358,9 @@ TEST_CASE("every binding shape routes to its method and fills the request", "[un
   }
 }
 
-// Known gateway bug: the elements of a repeated response_body field are
-// printed with emit_unpopulated forced on (src/gateway/unary.cc, FieldJson).
-// Remove [!mayfail] when fixed.
+// Known gateway bug: a repeated (or scalar) response_body field is printed
+// with emit_unpopulated and use_proto_names forced on
+// (src/gateway/unary.cc, FieldJson). Remove [!mayfail] when fixed.
 TEST_CASE("response_body of a repeated field follows the gateway's JSON options", "[unary][!mayfail]") {
   ServerConfig config;
   config.gateway.json_output.emit_unpopulated = false;
@@ -370,8 +370,8 @@ TEST_CASE("response_body of a repeated field follows the gateway's JSON options"
   REQUIRE(res);
   REQUIRE(res->status == 200);
   rapidjson::Document got = ParseJson(res->body);
-  rapidjson::Document want =
-      ParseJson(R"([{"name":"shelves/s1/books/b0"},{"name":"shelves/s1/books/b1","pages":1}])");
+  rapidjson::Document want = ParseJson(R"([{"name":"shelves/s1/books/b0","editionNumber":1},)"
+                                       R"({"name":"shelves/s1/books/b1","pages":1,"editionNumber":2}])");
   CHECK(got == want);
 }
 
@@ -388,6 +388,8 @@ TEST_CASE("response_body of a repeated field is a JSON array", "[unary]") {
     CHECK(std::string(got[i]["name"].GetString()) == "shelves/s1/books/b" + std::to_string(i));
     CHECK(got[i]["pages"].GetInt() == static_cast<int>(i));
   }
+  // Known gateway bug (see above): elements are printed with proto names.
+  CHECK_NOFAIL(got[0].HasMember("editionNumber"));
 }
 
 TEST_CASE("the default response prints unpopulated fields", "[unary]") {
