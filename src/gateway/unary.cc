@@ -4,6 +4,8 @@
 // The worker waits for the call. While it waits it watches the socket, so a
 // client that goes away cancels the call (the service sees CANCELLED).
 #include <condition_variable>
+#include <memory>
+#include <vector>
 #include <mutex>
 
 #include <google/protobuf/descriptor.h>
@@ -37,17 +39,30 @@ grpc::Status FieldJson(const google::protobuf::Message& response,
     out->clear();
     return AppendMessageJson(sub, out, options);
   }
-  // Scalars, repeated fields and maps: print the message with the field and
-  // take its value out.
-  JsonOptions o = options;
-  o.emit_unpopulated = true;
-  o.use_proto_names = true;
-  std::string whole;
-  grpc::Status s = MessageToJson(response, &whole, o);
-  if (!s.ok()) return s;
+  // Scalars, repeated fields and maps: print a message holding only that
+  // field, with the gateway's options, and take the field's value out. A
+  // field at its default is printed again with emit_unpopulated, which then
+  // touches nothing but that field.
+  std::unique_ptr<google::protobuf::Message> only(response.New());
+  const auto* reflection = response.GetReflection();
+  std::vector<const google::protobuf::FieldDescriptor*> set_fields;
+  reflection->ListFields(response, &set_fields);
+  only->CopyFrom(response);
+  for (const auto* f : set_fields) {
+    if (f != field) reflection->ClearField(only.get(), f);
+  }
+  const std::string& key = options.use_proto_names ? field->name() : field->json_name();
   rapidjson::Document doc;
-  doc.Parse(whole.data(), whole.size());
-  auto it = doc.FindMember(field->name().c_str());
+  for (bool emit_unpopulated : {options.emit_unpopulated, true}) {
+    JsonOptions o = options;
+    o.emit_unpopulated = emit_unpopulated;
+    std::string whole;
+    grpc::Status s = MessageToJson(*only, &whole, o);
+    if (!s.ok()) return s;
+    doc.Parse(whole.data(), whole.size());
+    if (!doc.HasParseError() && doc.HasMember(key.c_str())) break;
+  }
+  auto it = doc.FindMember(key.c_str());
   if (doc.HasParseError() || it == doc.MemberEnd()) {
     return grpc::Status(grpc::StatusCode::INTERNAL, "response_body field \"" + field->name() + "\" not printed");
   }
