@@ -14,5 +14,6 @@
 #include "grpcgw/options.h"
 #include "grpcgw/status.h"
 #include "grpcgw/stream_call.h"
+#include "grpcgw/websocket.h"
 
 #endif  // GRPCGW_GRPCGW_H_

@@ -1,0 +1,461 @@
+// The WebSocket transport of the gateway, end to end (DESIGN.md section 4):
+// the handshake and its refusals, bidi, server-streaming and
+// client-streaming calls, half-close, error close codes, metadata, the
+// stream limit, the client leaving, server shutdown, and backpressure in
+// both directions.
+#include <catch2/catch.hpp>
+
+#include <fcntl.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "test_server.h"
+#include "test_util.h"
+#include "websocket_test_util.h"
+
+namespace e2e_test {
+namespace {
+
+rapidjson::Document Json(const std::string& text) {
+  rapidjson::Document doc = ParseJson(text);
+  REQUIRE_FALSE(doc.HasParseError());
+  REQUIRE(doc.IsObject());
+  return doc;
+}
+
+std::string Str(const rapidjson::Document& doc, const char* name) {
+  if (!doc.HasMember(name) || !doc[name].IsString()) return "<missing>";
+  return doc[name].GetString();
+}
+
+bool HasMetadata(const std::vector<std::pair<std::string, std::string>>& md, const std::string& key,
+                 const std::string& value) {
+  return std::find(md.begin(), md.end(), std::make_pair(key, value)) != md.end();
+}
+
+TEST_CASE("handshake refusals are HTTP errors with the JSON body", "[websocket][handshake]") {
+  ServerConfig config;
+  config.gateway.websocket.allowed_origins = {"https://app.example.com"};
+  TestServer server(config);
+  const std::string common = "Upgrade: websocket\r\nConnection: Upgrade\r\n";
+  const std::string key = std::string("Sec-WebSocket-Key: ") + kSampleKey + "\r\n";
+  struct Case {
+    std::string name;
+    std::string headers;
+    int status;
+    int grpc_code;
+  };
+  const std::vector<Case> cases = {
+      {"key not base64 of 16 bytes", common + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: c2hvcnQ=\r\n", 400, 3},
+      {"no key", common + "Sec-WebSocket-Version: 13\r\n", 400, 3},
+      {"version 8", common + "Sec-WebSocket-Version: 8\r\n" + key, 426, 9},
+      {"no version", common + key, 426, 9},
+      {"another origin", common + "Sec-WebSocket-Version: 13\r\n" + key + "Origin: https://evil.example.com\r\n", 403, 7},
+      {"same host on another port", common + "Sec-WebSocket-Version: 13\r\n" + key + "Origin: http://127.0.0.1:1\r\n", 403, 7},
+  };
+  for (const Case& c : cases) {
+    DYNAMIC_SECTION(c.name) {
+      WsClient ws(server.port());
+      REQUIRE_FALSE(ws.Open("/v1/rooms/r:echo", c.headers, 5s, /*replace_defaults=*/true));
+      CHECK(ws.head.status == c.status);
+      CHECK(ws.head.header("Content-Type") == "application/json");
+      std::string body;
+      REQUIRE(ws.ReadRefusalBody(&body));
+      ErrorBody error = ParseErrorBody(body);
+      CHECK(error.valid);
+      CHECK(error.code == c.grpc_code);
+      CHECK_FALSE(error.message.empty());
+      if (c.status == 426) CHECK(ws.head.header("Sec-WebSocket-Version") == "13");
+      // No call was started.
+      CHECK(server.service().events().Count("echo:started:") == 0);
+    }
+  }
+}
+
+TEST_CASE("the handshake accepts allowed origins and selects a subprotocol", "[websocket][handshake]") {
+  ServerConfig config;
+  config.gateway.websocket.allowed_origins = {"https://app.example.com"};
+  config.gateway.websocket.subprotocols = {"grpcgw.v1", "json"};
+  TestServer server(config);
+  struct Case {
+    std::string name;
+    std::string headers;
+    std::string subprotocol;  // expected in the 101, "" for none
+  };
+  const std::string port = std::to_string(server.port());
+  const std::vector<Case> cases = {
+      {"no Origin", "", ""},
+      {"the request's own origin", "Origin: http://127.0.0.1\r\n", ""},
+      {"a listed origin", "Origin: https://app.example.com\r\n", ""},
+      {"the server's preference wins", "Sec-WebSocket-Protocol: json, grpcgw.v1\r\n", "grpcgw.v1"},
+      {"the one offered that is spoken", "Sec-WebSocket-Protocol: mqtt, json\r\n", "json"},
+      {"none spoken", "Sec-WebSocket-Protocol: mqtt\r\n", ""},
+  };
+  for (const Case& c : cases) {
+    DYNAMIC_SECTION(c.name) {
+      WsClient ws(server.port());
+      REQUIRE(ws.Open("/v1/rooms/r:echo", c.headers));
+      CHECK(ws.head.header("Sec-WebSocket-Accept") == kSampleAccept);
+      CHECK(Lowercase(ws.head.header("Upgrade")) == "websocket");
+      CHECK(ws.head.header("Sec-WebSocket-Protocol") == c.subprotocol);
+      REQUIRE(ws.SendText("{\"text\":\"hi\"}"));
+      std::string reply;
+      REQUIRE(ws.ReadText(&reply));
+      CHECK(Str(Json(reply), "text") == "hi");
+    }
+  }
+}
+
+TEST_CASE("bidi: every message is echoed until the client half-closes", "[websocket][bidi]") {
+  TestServer server;
+  WsClient ws(server.port());
+  REQUIRE(ws.Open("/v1/rooms/lobby:echo"));
+  // The first message merges over the path: the path's room wins.
+  REQUIRE(ws.SendText(R"({"room":"elsewhere","text":"one"})"));
+  REQUIRE(ws.SendText(R"({"text":"two"})"));
+  REQUIRE(ws.SendText(R"({"text":"three \u00e9"})"));
+  std::vector<std::string> texts;
+  for (int i = 0; i < 3; ++i) {
+    std::string reply;
+    REQUIRE(ws.ReadText(&reply));
+    rapidjson::Document doc = Json(reply);
+    texts.push_back(Str(doc, "text"));
+    CHECK(Str(doc, "seq") == std::to_string(i));  // int64 as a string
+    if (i == 0) CHECK(Str(doc, "room") == "lobby");
+  }
+  CHECK(texts == std::vector<std::string>{"one", "two", "three \xC3\xA9"});
+  REQUIRE(ws.SendText(""));  // half-close
+  WsClose close = ws.ReadClose();
+  CHECK(close.code == 1000);
+  CHECK(close.reason.empty());
+  CHECK(close.eof);
+  CHECK(server.service().events().WaitFor("echo:half-closed:lobby", 5s));
+  CHECK(server.service().events().Count("echo:cancelled:lobby") == 0);
+}
+
+TEST_CASE("bidi: responses after the half-close still arrive", "[websocket][bidi]") {
+  TestServer server;
+  WsClient ws(server.port());
+  REQUIRE(ws.Open("/v1/rooms/late:echo"));
+  // Everything at once, half-close included, before reading anything.
+  std::string bytes;
+  for (int i = 0; i < 20; ++i) bytes += Frame(kOpText, "{\"text\":\"m" + std::to_string(i) + "\"}");
+  bytes += Frame(kOpText, "");
+  REQUIRE(ws.Send(bytes));
+  WsClose close = ws.ReadClose();
+  REQUIRE(close.texts.size() == 20);
+  for (int i = 0; i < 20; ++i) CHECK(Str(Json(close.texts[i]), "text") == "m" + std::to_string(i));
+  CHECK(close.code == 1000);
+}
+
+TEST_CASE("a failing call closes with 4000 + code and the status message", "[websocket][errors]") {
+  TestServer server;
+  struct Case {
+    std::string name;
+    std::string path;
+    std::vector<std::string> messages;
+    size_t responses;
+    int code;
+    std::string reason;
+  };
+  const std::string long_message(200, 'x');
+  const std::vector<Case> cases = {
+      {"bidi failing on its second message", "/v1/rooms/f:echo",
+       {R"({"text":"ok"})", R"({"text":"not here","failCode":5})"}, 1, 4005, "not here"},
+      {"server-streaming failing after one message", "/v1/watch/t?count=5",
+       {R"({"failAfter":1,"failCode":14,"failMessage":"try later"})"}, 1, 4014, "try later"},
+      // (The failure reaches the client once it writes again or half-closes.)
+      {"client-streaming failing", "/v1/collect", {R"({"text":"a"})", R"({"text":"bad","failCode":3})", ""}, 0,
+       4003, "bad"},
+      {"a long reason is cut to 123 bytes", "/v1/rooms/f:echo", {"{\"text\":\"" + long_message + "\",\"failCode\":9}"},
+       0, 4009, long_message.substr(0, 123)},
+  };
+  for (const Case& c : cases) {
+    DYNAMIC_SECTION(c.name) {
+      WsClient ws(server.port());
+      REQUIRE(ws.Open(c.path));
+      for (const auto& m : c.messages) REQUIRE(ws.SendText(m));
+      WsClose close = ws.ReadClose();
+      CHECK(close.texts.size() == c.responses);
+      CHECK(close.code == c.code);
+      CHECK(close.reason == c.reason);
+      CHECK(close.eof);
+    }
+  }
+  SECTION("a reason is cut at a UTF-8 boundary") {
+    // 100 two-byte characters: 123 bytes would split the 62nd.
+    std::string euros;
+    for (int i = 0; i < 100; ++i) euros += "\xC3\xA9";
+    WsClient ws(server.port());
+    REQUIRE(ws.Open("/v1/rooms/f:echo"));
+    REQUIRE(ws.SendText("{\"text\":\"" + euros + "\",\"failCode\":9}"));
+    WsClose close = ws.ReadClose();
+    CHECK(close.code == 4009);
+    CHECK(close.reason == euros.substr(0, 122));
+  }
+}
+
+TEST_CASE("server-streaming: the first message is the request, merged over path and query",
+          "[websocket][server-streaming]") {
+  TestServer server;
+  struct Case {
+    std::string name;
+    std::string path;
+    std::string first;
+    std::vector<std::string> texts;  // of the events
+  };
+  const std::vector<Case> cases = {
+      {"request in the message", "/v1/watch/a", R"({"count":3,"text":"m"})", {"m", "m", "m"}},
+      {"{} with the query", "/v1/watch/b?count=2&text=q", "{}", {"q", "q"}},
+      {"an empty message: the path and query alone", "/v1/watch/c?count=1&text=e", "", {"e"}},
+      {"the message and the query together", "/v1/watch/d?text=q", R"({"count":1})", {"q"}},
+      {"a WebSocket-only binding", "/v1/ws-only/e?count=2", "{}", {"", ""}},
+  };
+  for (const Case& c : cases) {
+    DYNAMIC_SECTION(c.name) {
+      WsClient ws(server.port());
+      REQUIRE(ws.Open(c.path));
+      REQUIRE(ws.SendText(c.first));
+      WsClose close = ws.ReadClose();
+      REQUIRE(close.texts.size() == c.texts.size());
+      for (size_t i = 0; i < close.texts.size(); ++i) {
+        rapidjson::Document doc = Json(close.texts[i]);
+        CHECK(Str(doc, "text") == c.texts[i]);
+        CHECK(Str(doc, "seq") == std::to_string(i));
+      }
+      CHECK(close.code == 1000);
+      CHECK(close.eof);
+    }
+  }
+}
+
+TEST_CASE("server-streaming: later messages are refused with 1008 and cancel the call",
+          "[websocket][server-streaming]") {
+  TestServer server;
+  WsClient ws(server.port());
+  REQUIRE(ws.Open("/v1/watch/second"));
+  REQUIRE(ws.SendText(R"({"count":5,"waitForSignal":true})"));
+  std::string reply;
+  REQUIRE(ws.ReadText(&reply));
+  REQUIRE(server.service().events().WaitFor("watch:waiting:second:1", 5s));
+  REQUIRE(ws.SendText(R"({"count":1})"));
+  WsClose close = ws.ReadClose();
+  CHECK(close.code == 1008);
+  CHECK(server.service().events().WaitFor("watch:cancelled:second", 5s));
+}
+
+TEST_CASE("server-streaming: an invalid first message closes with 4003 before any call",
+          "[websocket][server-streaming]") {
+  TestServer server;
+  WsClient ws(server.port());
+  REQUIRE(ws.Open("/v1/watch/bad"));
+  REQUIRE(ws.SendText(R"({"count":"many"})"));
+  WsClose close = ws.ReadClose();
+  CHECK(close.code == 4003);
+  CHECK_FALSE(close.reason.empty());
+  CHECK(server.service().events().Count("watch:started:bad") == 0);
+}
+
+TEST_CASE("client-streaming: one response message, then 1000", "[websocket][client-streaming]") {
+  TestServer server;
+  WsClient ws(server.port());
+  REQUIRE(ws.Open("/v1/collect"));
+  REQUIRE(ws.SendText(R"({"text":"a","value":"1"})"));
+  REQUIRE(ws.SendText(R"({"text":"b","value":2})"));
+  REQUIRE(ws.SendText(R"({"text":"c","value":39})"));
+  REQUIRE(server.service().events().WaitFor("collect:received:c", 5s));
+  REQUIRE(ws.SendText(""));
+  WsClose close = ws.ReadClose();
+  REQUIRE(close.texts.size() == 1);
+  rapidjson::Document doc = Json(close.texts[0]);
+  CHECK(Str(doc, "text") == "abc");
+  CHECK(Str(doc, "sum") == "42");
+  CHECK(doc["count"].GetInt() == 3);
+  CHECK(close.code == 1000);
+}
+
+TEST_CASE("upgrade headers become metadata; a bad Grpc-Timeout is an HTTP error", "[websocket][metadata]") {
+  TestServer server;
+  SECTION("metadata") {
+    WsClient ws(server.port());
+    REQUIRE(ws.Open("/v1/rooms/md:echo", "Grpc-Metadata-Trace-Id: abc123\r\nAuthorization: Bearer t0k\r\n"));
+    REQUIRE(ws.SendText("{}"));
+    std::string reply;
+    REQUIRE(ws.ReadText(&reply));
+    auto md = server.service().LastMetadata("Echo");
+    CHECK(HasMetadata(md, "trace-id", "abc123"));
+    CHECK(HasMetadata(md, "authorization", "Bearer t0k"));
+  }
+  SECTION("a deadline ends the call with DEADLINE_EXCEEDED") {
+    WsClient ws(server.port());
+    REQUIRE(ws.Open("/v1/watch/dl", "Grpc-Timeout: 300m\r\n"));
+    REQUIRE(ws.SendText(R"({"count":3,"waitForSignal":true})"));
+    WsClose close = ws.ReadClose();
+    CHECK(close.texts.size() == 1);
+    CHECK(close.code == 4004);
+  }
+  SECTION("a malformed Grpc-Timeout") {
+    WsClient ws(server.port());
+    REQUIRE_FALSE(ws.Open("/v1/rooms/md:echo", "Grpc-Timeout: soon\r\n"));
+    CHECK(ws.head.status == 400);
+    std::string body;
+    REQUIRE(ws.ReadRefusalBody(&body));
+    CHECK(ParseErrorBody(body).code == 3);
+  }
+}
+
+TEST_CASE("sessions beyond max_concurrent_streams get 503 before the upgrade", "[websocket][limits]") {
+  ServerConfig config;
+  config.gateway.max_concurrent_streams = 2;
+  TestServer server(config);
+  WsClient a(server.port()), b(server.port()), c(server.port());
+  REQUIRE(a.Open("/v1/rooms/a:echo"));
+  REQUIRE(b.Open("/v1/rooms/b:echo"));
+  REQUIRE_FALSE(c.Open("/v1/rooms/c:echo"));
+  CHECK(c.head.status == 503);
+  std::string body;
+  REQUIRE(c.ReadRefusalBody(&body));
+  CHECK(ParseErrorBody(body).code == 14);
+  // A slot frees when a session ends.
+  REQUIRE(a.SendText(""));
+  CHECK(a.ReadClose().code == 1000);
+  REQUIRE(WaitUntil([&] { return server.http().open_connections() == 1; }, 5s));
+  WsClient d(server.port());
+  CHECK(d.Open("/v1/rooms/d:echo"));
+}
+
+TEST_CASE("the client going away cancels the call", "[websocket][lifecycle]") {
+  TestServer server;
+  struct Case {
+    std::string name;
+    bool reset;
+  };
+  for (const Case& c : {Case{"FIN", false}, Case{"RST", true}}) {
+    DYNAMIC_SECTION("closed with " << c.name) {
+      {
+        WsClient ws(server.port());
+        REQUIRE(ws.Open("/v1/rooms/gone:echo"));
+        REQUIRE(ws.SendText("{}"));
+        std::string reply;
+        REQUIRE(ws.ReadText(&reply));
+        ws.conn().Close(c.reset);
+      }
+      CHECK(server.service().events().WaitFor("echo:cancelled:gone", 5s));
+      CHECK(server.service().events().WaitFor("echo:done:gone", 5s));
+      CHECK(WaitUntil([&] { return server.http().open_connections() == 0; }, 5s));
+    }
+  }
+  SECTION("a server-streaming call waiting for its service") {
+    {
+      WsClient ws(server.port());
+      REQUIRE(ws.Open("/v1/watch/w"));
+      REQUIRE(ws.SendText(R"({"count":3,"waitForSignal":true})"));
+      std::string reply;
+      REQUIRE(ws.ReadText(&reply));
+      REQUIRE(server.service().events().WaitFor("watch:waiting:w:1", 5s));
+    }
+    CHECK(server.service().events().WaitFor("watch:cancelled:w", 5s));
+    CHECK(WaitUntil([&] { return server.http().open_connections() == 0; }, 5s));
+  }
+  SECTION("a server-streaming session that never sent its request starts no call") {
+    {
+      WsClient ws(server.port());
+      REQUIRE(ws.Open("/v1/watch/never"));
+    }
+    CHECK(WaitUntil([&] { return server.http().open_connections() == 0; }, 5s));
+    CHECK(server.service().events().Count("watch:started:never") == 0);
+  }
+}
+
+TEST_CASE("stopping the server ends open sessions and cancels their calls", "[websocket][lifecycle]") {
+  TestServer server;
+  WsClient ws(server.port());
+  REQUIRE(ws.Open("/v1/rooms/stop:echo"));
+  REQUIRE(ws.SendText("{}"));
+  std::string reply;
+  REQUIRE(ws.ReadText(&reply));
+  auto start = std::chrono::steady_clock::now();
+  server.Stop();
+  CHECK(std::chrono::steady_clock::now() - start < 5s);
+  CHECK(server.service().events().WaitFor("echo:cancelled:stop", 5s));
+  bool closed = false;
+  ws.conn().ReadToClose(5s, &closed);
+  CHECK(closed);
+}
+
+// Fills the client's side without reading; returns the bytes sent before
+// the connection stopped taking more for `stall`.
+size_t SendUntilStalled(WsClient& ws, const std::string& frame, std::chrono::milliseconds stall,
+                        std::chrono::milliseconds limit) {
+  int fd = ws.conn().fd();
+  size_t sent = 0;
+  auto last_progress = std::chrono::steady_clock::now();
+  auto end = last_progress + limit;
+  size_t offset = 0;
+  while (std::chrono::steady_clock::now() < end) {
+    ssize_t n = ::send(fd, frame.data() + offset, frame.size() - offset, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n > 0) {
+      sent += static_cast<size_t>(n);
+      offset = (offset + static_cast<size_t>(n)) % frame.size();
+      last_progress = std::chrono::steady_clock::now();
+      continue;
+    }
+    if (std::chrono::steady_clock::now() - last_progress >= stall) break;
+    std::this_thread::sleep_for(5ms);
+  }
+  return sent;
+}
+
+TEST_CASE("backpressure: a client that stops reading stops the service, not the gateway's memory",
+          "[websocket][backpressure]") {
+  TestServer server;
+  WsClient ws(server.port());
+  REQUIRE(ws.Open("/v1/watch/flood"));
+  // 2000 events of 64 KiB: about 128 MiB if the gateway buffered them.
+  const std::string text(64 * 1024, 'w');
+  REQUIRE(ws.SendText("{\"count\":2000,\"text\":\"" + text + "\"}"));
+  auto sent = [&] { return server.service().events().WithPrefix("watch:sent:flood:").size(); };
+  // Nothing is read: the service is held up once the socket, the bounded
+  // response queue and gRPC's window are full.
+  size_t stalled_at = 0;
+  auto give_up = std::chrono::steady_clock::now() + 20s;
+  for (size_t before = 0; std::chrono::steady_clock::now() < give_up; before = stalled_at) {
+    std::this_thread::sleep_for(300ms);
+    stalled_at = sent();
+    if (stalled_at > 0 && stalled_at == before) break;
+  }
+  INFO("the service sent " << stalled_at << " events before the client read any");
+  CHECK(stalled_at > 0);
+  CHECK(stalled_at < 500);
+  std::this_thread::sleep_for(500ms);
+  CHECK(sent() == stalled_at);
+  // Reading lets everything through, in order.
+  size_t got = 0;
+  std::string reply;
+  while (ws.ReadText(&reply, 10s)) {
+    if (reply.size() < text.size()) break;
+    ++got;
+  }
+  CHECK(got == 2000);
+}
+
+TEST_CASE("backpressure: a service that stops reading stops the gateway reading the client",
+          "[websocket][backpressure]") {
+  TestServer server;
+  WsClient ws(server.port());
+  REQUIRE(ws.Open("/v1/rooms/slow:echo"));
+  // Echo answers each message before reading the next; the client reads
+  // nothing, so the service stops reading, and then so must the gateway.
+  const std::string frame = Frame(kOpText, "{\"text\":\"" + std::string(16 * 1024, 'c') + "\"}");
+  size_t sent = SendUntilStalled(ws, frame, 1s, 30s);
+  size_t sent_messages = sent / frame.size();
+  size_t received = server.service().events().WithPrefix("echo:received:slow:").size();
+  INFO("client sent " << sent_messages << " messages, the service received " << received);
+  CHECK(sent_messages < 20000);  // the client was stopped, not the 30 s limit
+  CHECK(received < sent_messages);
+}
+
+}  // namespace
+}  // namespace e2e_test
