@@ -152,8 +152,15 @@ grpc::Status MakeClientContext(const RequestContext& ctx, std::unique_ptr<grpc::
       has_deadline = true;
       continue;
     }
-    if (lower == "authorization") context->AddMetadata("authorization", value);
-    if (lower == "last-event-id") context->AddMetadata("last-event-id", value);
+    if (lower == "authorization" || lower == "last-event-id") {
+      // Passed through under their own names; gRPC aborts the process on a
+      // value it cannot carry, so check first.
+      if (!ValidMetadataValue(value)) {
+        return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                            "header \"" + name + "\": value has characters metadata cannot carry");
+      }
+      context->AddMetadata(lower, value);
+    }
     std::string key;
     bool keep = matcher ? matcher(name, &key) : DefaultHeaderMatcher(name, &key);
     if (!keep) continue;
@@ -179,6 +186,10 @@ grpc::Status MakeClientContext(const RequestContext& ctx, std::unique_ptr<grpc::
   }
   // Where the request came from, as a proxy would say it.
   std::string forwarded_for = ctx.req.get_header_value("X-Forwarded-For");
+  if (!ValidMetadataValue(forwarded_for)) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "header \"X-Forwarded-For\": value has characters metadata cannot carry");
+  }
   forwarded_for = forwarded_for.empty() ? ctx.req.remote_addr : forwarded_for + ", " + ctx.req.remote_addr;
   if (!forwarded_for.empty()) context->AddMetadata("x-forwarded-for", forwarded_for);
   std::string host = ctx.req.get_header_value("X-Forwarded-Host");

@@ -287,6 +287,40 @@ TEST_CASE("Last-Event-ID reaches the service as last-event-id metadata", "[sse]"
   CHECK(found == 1);
 }
 
+TEST_CASE("a Last-Event-ID that metadata cannot carry gets 400, not a crash", "[sse]") {
+  struct Row {
+    const char* name;
+    std::string header;
+  };
+  // gRPC metadata values (not -bin) are printable ASCII; gRPC aborts the
+  // process when handed anything else.
+  const Row rows[] = {
+      {"UTF-8 id", "Last-Event-ID: caf\xc3\xa9"},
+      {"control character", std::string("Last-Event-ID: a\x01" "b")},
+      {"UTF-8 Authorization", "Authorization: Bearer caf\xc3\xa9"},
+      {"UTF-8 X-Forwarded-For", "X-Forwarded-For: caf\xc3\xa9"},
+  };
+  TestServer server;
+  for (const Row& row : rows) {
+    DYNAMIC_SECTION(row.name) {
+      RawConnection conn(server.port());
+      REQUIRE(conn.Send("GET /v1/events/bad?count=1 HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n" +
+                        row.header + "\r\n\r\n"));
+      RawResponse res;
+      REQUIRE(conn.ReadResponse(&res, 5s));
+      CHECK(res.status == 400);
+      ErrorBody e = ParseErrorBody(res.body);
+      CHECK(e.code == 3);
+      CHECK(e.message.find(row.header.substr(0, row.header.find(':'))) != std::string::npos);
+      CHECK(server.service().events().Count("watch:started:bad") == 0);
+    }
+  }
+  // Still serving.
+  SseStream s(server.port());
+  REQUIRE(s.Open("/v1/events/fine?count=1", "Last-Event-ID: 9\r\n"));
+  CHECK(s.NextEvent() == EventBytes(WatchJson(0, "last", "fine", "", "9"), "last", "0"));
+}
+
 TEST_CASE("retry: opens the stream when configured", "[sse]") {
   struct Row {
     const char* name;
