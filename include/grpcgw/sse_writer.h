@@ -32,7 +32,8 @@ class Connection;
 class SseWriter {
  public:
   // On the current HttpServer worker's connection; null elsewhere.
-  // `headers` are added to the response head.
+  // `headers` are added to the response head (a header whose name or value
+  // holds a line break is dropped).
   static std::unique_ptr<SseWriter> Start(const httplib::Request& req,
                                           const httplib::Headers& headers = {});
   // On a given connection (the gateway's own use).
@@ -42,7 +43,8 @@ class SseWriter {
   // line); CR/LF in `event` and `id` are replaced by spaces. False once the
   // client is gone.
   bool Send(std::string_view data, std::string_view event = {}, std::string_view id = {});
-  // `: <text>` comment line (a heartbeat).
+  // `: <text>` comment (a heartbeat); each line of `text` is its own
+  // comment line.
   bool Comment(std::string_view text = "keep-alive");
   // `retry: <ms>`, the client's reconnection delay.
   bool Retry(std::chrono::milliseconds delay);

@@ -28,7 +28,13 @@ std::unique_ptr<SseWriter> SseWriter::Start(Connection& conn, const httplib::Hea
       "Cache-Control: no-cache\r\n"
       "X-Accel-Buffering: no\r\n"
       "Connection: close\r\n";
-  for (const auto& [k, v] : headers) head += k + ": " + v + "\r\n";
+  for (const auto& [k, v] : headers) {
+    // A line break would end the header early (response splitting).
+    if (k.empty() || k.find_first_of(":\r\n") != std::string::npos || v.find_first_of("\r\n") != std::string::npos) {
+      continue;
+    }
+    head += k + ": " + v + "\r\n";
+  }
   head += "\r\n";
   std::unique_ptr<SseWriter> writer(new SseWriter(conn));
   writer->WriteRaw(head);
@@ -65,10 +71,19 @@ bool SseWriter::Send(std::string_view data, std::string_view event, std::string_
 }
 
 bool SseWriter::Comment(std::string_view text) {
-  std::string line = ": ";
-  line.append(text);
-  line.append("\n\n");
-  return WriteRaw(line);
+  // Every line of `text` is a comment line of its own.
+  std::string out;
+  size_t start = 0;
+  while (true) {
+    size_t nl = text.find_first_of("\r\n", start);
+    out.append(": ");
+    out.append(text.substr(start, nl == std::string_view::npos ? std::string_view::npos : nl - start));
+    out.push_back('\n');
+    if (nl == std::string_view::npos) break;
+    start = nl + ((text[nl] == '\r' && nl + 1 < text.size() && text[nl + 1] == '\n') ? 2 : 1);
+  }
+  out.push_back('\n');
+  return WriteRaw(out);
 }
 
 bool SseWriter::Retry(std::chrono::milliseconds delay) {

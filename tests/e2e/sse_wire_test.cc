@@ -623,13 +623,15 @@ TEST_CASE("SseWriter streams events from a user route", "[sse]") {
   ServerConfig config;
   config.setup = [](grpcgw::HttpServer& http, grpc::Server&) {
     http.Get("/ticks", [](const httplib::Request& req, httplib::Response& res) {
-      auto sse = grpcgw::SseWriter::Start(req, {{"X-Ticks", "3"}});
+      auto sse = grpcgw::SseWriter::Start(
+          req, {{"X-Ticks", "3"}, {"X-Split", "a\r\nInjected: yes"}, {"Bad\r\nName", "v"}});
       if (!sse) {
         res.status = 500;
         return;
       }
       sse->Retry(1500ms);
       sse->Comment("hello");
+      sse->Comment("two\nlines");
       sse->Send("{\"n\":1}", "tick", "1");
       sse->Send("two\nlines", "multi");
       sse->Send("", "", "id\rwith\nbreaks");
@@ -646,10 +648,14 @@ TEST_CASE("SseWriter streams events from a user route", "[sse]") {
   CHECK(res.header("Cache-Control") == "no-cache");
   CHECK(res.header("X-Accel-Buffering") == "no");
   CHECK(res.header("X-Ticks") == "3");
+  CHECK_FALSE(res.has_header("X-Split"));
+  CHECK_FALSE(res.has_header("Injected"));
+  CHECK_FALSE(res.has_header("Name"));
   CHECK_FALSE(res.has_header("Content-Encoding"));
   CHECK(res.body ==
         "retry: 1500\n\n"
         ": hello\n\n"
+        ": two\n: lines\n\n"
         "id: 1\nevent: tick\ndata: {\"n\":1}\n\n"
         "event: multi\ndata: two\ndata: lines\n\n"
         "id: id with breaks\ndata:\n\n"
