@@ -1,0 +1,318 @@
+// websocket_bench: the gateway's WebSocket transport on loopback.
+//
+// Prints three figures, each measured for a bounded time and message count:
+//   - round trips per second of a bidi echo over one connection (send one
+//     message, wait for its echo, repeat);
+//   - the same over 100 connections driven at once from one client thread
+//     (one message in flight per connection);
+//   - messages per second from server to client (a server-streaming call
+//     sending small events as fast as the client takes them).
+// The service is e2e.Svc (tests/protos/e2e/e2e.proto) with only Echo and
+// Watch implemented, served in-process. Nothing is asserted.
+//
+//   websocket_bench [seconds per figure, default 3]
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <grpcgw/grpcgw.h>
+#include <grpcpp/server_builder.h>
+
+#include "e2e.grpc.pb.h"
+#include "e2e.grpcgw.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// ------------------------------------------------------------------ service
+
+class EchoReactor final : public grpc::ServerBidiReactor<e2e::EchoMessage, e2e::EchoMessage> {
+ public:
+  EchoReactor() { StartRead(&message_); }
+  void OnReadDone(bool ok) override {
+    if (!ok) return Finish(grpc::Status::OK);
+    message_.set_seq(seq_++);
+    StartWrite(&message_);
+  }
+  void OnWriteDone(bool ok) override {
+    if (!ok) return Finish(grpc::Status::CANCELLED);
+    StartRead(&message_);
+  }
+  void OnDone() override { delete this; }
+
+ private:
+  e2e::EchoMessage message_;
+  int64_t seq_ = 0;
+};
+
+class WatchReactor final : public grpc::ServerWriteReactor<e2e::WatchEvent> {
+ public:
+  explicit WatchReactor(const e2e::WatchRequest& request) : request_(request) { Next(); }
+  void OnWriteDone(bool ok) override {
+    if (!ok) return Finish(grpc::Status::CANCELLED);
+    Next();
+  }
+  void OnDone() override { delete this; }
+
+ private:
+  void Next() {
+    if (sent_ >= request_.count()) return Finish(grpc::Status::OK);
+    event_.set_seq(sent_++);
+    event_.set_kind("tick");
+    event_.set_topic(request_.topic());
+    event_.set_text(request_.text());
+    StartWrite(&event_);
+  }
+  const e2e::WatchRequest request_;
+  e2e::WatchEvent event_;
+  int64_t sent_ = 0;
+};
+
+class BenchService final : public e2e::Svc::CallbackService {
+ public:
+  grpc::ServerBidiReactor<e2e::EchoMessage, e2e::EchoMessage>* Echo(grpc::CallbackServerContext*) override {
+    return new EchoReactor();
+  }
+  grpc::ServerWriteReactor<e2e::WatchEvent>* Watch(grpc::CallbackServerContext*,
+                                                   const e2e::WatchRequest* request) override {
+    return new WatchReactor(*request);
+  }
+};
+
+// ------------------------------------------------------------------- client
+
+// A minimal blocking-or-polled WebSocket client: masked text frames out,
+// server frames in.
+class Client {
+ public:
+  bool Connect(int port, const std::string& path) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return false;
+    int one = 1;
+    ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    std::string request = "GET " + path +
+                          " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                          "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n";
+    if (!SendAll(request)) return false;
+    // The 101 head; frames may follow in the same read.
+    while (buffer_.find("\r\n\r\n") == std::string::npos) {
+      if (!Fill(5000)) return false;
+    }
+    bool ok = buffer_.compare(0, 12, "HTTP/1.1 101") == 0;
+    buffer_.erase(0, buffer_.find("\r\n\r\n") + 4);
+    return ok;
+  }
+  ~Client() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int fd() const { return fd_; }
+
+  bool SendText(const std::string& text) {
+    std::string frame;
+    frame += static_cast<char>(0x81);
+    size_t n = text.size();
+    if (n < 126) {
+      frame += static_cast<char>(0x80 | n);
+    } else if (n <= 0xFFFF) {
+      frame += static_cast<char>(0x80 | 126);
+      frame += static_cast<char>(n >> 8);
+      frame += static_cast<char>(n & 0xFF);
+    } else {
+      frame += static_cast<char>(0x80 | 127);
+      for (int shift = 56; shift >= 0; shift -= 8) frame += static_cast<char>((uint64_t{n} >> shift) & 0xFF);
+    }
+    const unsigned char mask[4] = {0x12, 0x34, 0x56, 0x78};
+    frame.append(reinterpret_cast<const char*>(mask), 4);
+    for (size_t i = 0; i < n; ++i) frame += static_cast<char>(text[i] ^ mask[i & 3]);
+    return SendAll(frame);
+  }
+
+  // Reads what the socket has (waiting up to `timeout_ms`); false at end
+  // of stream or error.
+  bool Fill(int timeout_ms) {
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, timeout_ms) <= 0) return true;
+    char buf[65536];
+    ssize_t got = ::recv(fd_, buf, sizeof buf, 0);
+    if (got <= 0) return false;
+    buffer_.append(buf, static_cast<size_t>(got));
+    return true;
+  }
+
+  // Takes one complete frame off the buffer: its opcode, or -1 if none is
+  // complete yet.
+  int TakeFrame(std::string* payload = nullptr) {
+    if (buffer_.size() - pos_ < 2) return -1;
+    const unsigned char* b = reinterpret_cast<const unsigned char*>(buffer_.data() + pos_);
+    uint64_t length = b[1] & 0x7F;
+    size_t header = 2;
+    if (length == 126) {
+      if (buffer_.size() - pos_ < 4) return -1;
+      length = (uint64_t{b[2]} << 8) | b[3];
+      header = 4;
+    } else if (length == 127) {
+      if (buffer_.size() - pos_ < 10) return -1;
+      length = 0;
+      for (int i = 0; i < 8; ++i) length = (length << 8) | b[2 + i];
+      header = 10;
+    }
+    if (buffer_.size() - pos_ < header + length) return -1;
+    int opcode = b[0] & 0x0F;
+    if (payload) payload->assign(buffer_, pos_ + header, length);
+    pos_ += header + length;
+    if (pos_ > (1 << 20) || pos_ == buffer_.size()) {
+      buffer_.erase(0, pos_);
+      pos_ = 0;
+    }
+    return opcode;
+  }
+
+  // Blocks until one text message arrived (pings are not expected: the
+  // benchmark disables them).
+  bool ReadText(std::string* payload) {
+    for (;;) {
+      int op = TakeFrame(payload);
+      if (op == 0x1) return true;
+      if (op == 0x8) return false;
+      if (op == -1 && !Fill(5000)) return false;
+    }
+  }
+
+ private:
+  bool SendAll(const std::string& data) {
+    size_t at = 0;
+    while (at < data.size()) {
+      ssize_t n = ::send(fd_, data.data() + at, data.size() - at, MSG_NOSIGNAL);
+      if (n <= 0) return false;
+      at += static_cast<size_t>(n);
+    }
+    return true;
+  }
+
+  int fd_ = -1;
+  std::string buffer_;
+  size_t pos_ = 0;
+};
+
+double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+// ------------------------------------------------------------------ figures
+
+void EchoOneConnection(int port, double seconds, long max_round_trips) {
+  Client c;
+  if (!c.Connect(port, "/v1/rooms/bench:echo")) return (void)std::printf("echo, 1 connection: connect failed\n");
+  const std::string message = R"({"text":"hello, bench"})";
+  std::string reply;
+  // Warm up.
+  for (int i = 0; i < 200; ++i) c.SendText(message), c.ReadText(&reply);
+  long n = 0;
+  auto start = Clock::now();
+  auto end = start + std::chrono::duration<double>(seconds);
+  while (n < max_round_trips && Clock::now() < end) {
+    if (!c.SendText(message) || !c.ReadText(&reply)) break;
+    ++n;
+  }
+  double took = Seconds(Clock::now() - start);
+  std::printf("echo, 1 connection:     %8.0f round trips/s  (%ld in %.2f s, %.1f us each)\n", n / took, n, took,
+              took * 1e6 / n);
+}
+
+void EchoManyConnections(int port, int connections, double seconds, long max_round_trips) {
+  std::vector<std::unique_ptr<Client>> clients;
+  for (int i = 0; i < connections; ++i) {
+    clients.push_back(std::make_unique<Client>());
+    if (!clients.back()->Connect(port, "/v1/rooms/b" + std::to_string(i) + ":echo")) {
+      return (void)std::printf("echo, %d connections: connect %d failed\n", connections, i);
+    }
+  }
+  const std::string message = R"({"text":"hello, bench"})";
+  std::vector<pollfd> fds(connections);
+  for (int i = 0; i < connections; ++i) fds[i] = pollfd{clients[i]->fd(), POLLIN, 0};
+  for (auto& c : clients) c->SendText(message);  // one in flight on each
+  long n = 0;
+  auto start = Clock::now();
+  auto end = start + std::chrono::duration<double>(seconds);
+  while (n < max_round_trips && Clock::now() < end) {
+    if (::poll(fds.data(), fds.size(), 1000) <= 0) break;
+    for (int i = 0; i < connections; ++i) {
+      if (!(fds[i].revents & POLLIN)) continue;
+      if (!clients[i]->Fill(0)) return (void)std::printf("echo, %d connections: connection %d ended\n", connections, i);
+      while (clients[i]->TakeFrame() == 0x1) {
+        ++n;
+        clients[i]->SendText(message);
+      }
+    }
+  }
+  double took = Seconds(Clock::now() - start);
+  std::printf("echo, %d connections:   %8.0f round trips/s  (%ld in %.2f s)\n", connections, n / took, n, took);
+}
+
+void ServerToClient(int port, double seconds, long count) {
+  Client c;
+  if (!c.Connect(port, "/v1/watch/bench")) return (void)std::printf("server-to-client: connect failed\n");
+  c.SendText("{\"count\":" + std::to_string(count) + ",\"text\":\"0123456789abcdef\"}");
+  long n = 0;
+  auto start = Clock::now();
+  auto end = start + std::chrono::duration<double>(seconds);
+  while (n < count && Clock::now() < end) {
+    int op = c.TakeFrame();
+    if (op == 0x1) {
+      ++n;
+    } else if (op == 0x8) {
+      break;
+    } else if (op == -1 && !c.Fill(1000)) {
+      break;
+    }
+  }
+  double took = Seconds(Clock::now() - start);
+  std::printf("server to client:       %8.0f messages/s     (%ld in %.2f s)\n", n / took, n, took);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  double seconds = argc > 1 ? std::atof(argv[1]) : 3.0;
+  if (seconds <= 0 || seconds > 60) seconds = 3.0;
+
+  BenchService service;
+  grpc::ServerBuilder builder;
+  builder.RegisterService(&service);
+  std::unique_ptr<grpc::Server> grpc_server = builder.BuildAndStart();
+
+  grpcgw::GatewayOptions options;
+  options.websocket.ping_interval = std::chrono::milliseconds(0);
+  grpcgw::HttpServer http;
+  grpcgw::Gateway<e2e::Svc> gateway(*grpc_server, options);
+  gateway.mount(http);
+  int port = http.bind_to_any_port("127.0.0.1");
+  std::thread listener([&] { http.listen_after_bind(); });
+  while (!http.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+
+  std::printf("grpcgw WebSocket transport, loopback, %u hardware threads, %.1f s per figure\n",
+              std::thread::hardware_concurrency(), seconds);
+  EchoOneConnection(port, seconds, 2000000);
+  EchoManyConnections(port, 100, seconds, 5000000);
+  ServerToClient(port, seconds, 2000000);
+
+  http.stop();
+  listener.join();
+  grpc_server->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(500));
+  return 0;
+}
