@@ -162,6 +162,38 @@ TEST_CASE("an Accept header listing text/event-stream among others picks SSE", "
   CHECK(res.body == EventBytes(WatchJson(0, "last", "a")) + kDefaultEos);
 }
 
+TEST_CASE("only a GET to a streaming method with SSE enabled is served as SSE", "[sse]") {
+  struct Row {
+    const char* name;
+    std::string request_line;
+    int status;
+    std::string content_type;
+  };
+  // DESIGN.md section 4: SSE needs GET; a binding can switch SSE off, and a
+  // request that no remaining transport serves gets 501.
+  const Row rows[] = {
+      {"GET", "GET /v1/watch/k?count=1", 200, "text/event-stream"},
+      {"POST goes to chunked transfer", "POST /v1/watch/k", 200, "application/x-ndjson"},
+      {"SSE switched off by (grpcgw.method)", "GET /v1/ws-only/k?count=1", 501, "application/json"},
+  };
+  TestServer server;
+  for (const Row& row : rows) {
+    DYNAMIC_SECTION(row.name) {
+      RawConnection conn(server.port());
+      std::string body = row.request_line.compare(0, 4, "POST") == 0 ? "{\"count\":1}" : "";
+      REQUIRE(conn.Send(row.request_line + " HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n" +
+                        (body.empty() ? "" : "Content-Type: application/json\r\nContent-Length: " +
+                                                 std::to_string(body.size()) + "\r\n") +
+                        "\r\n" + body));
+      RawResponse res;
+      REQUIRE(conn.ReadResponse(&res, 5s));
+      CHECK(res.status == row.status);
+      CHECK(res.header("Content-Type").compare(0, row.content_type.size(), row.content_type) == 0);
+      if (row.status == 501) CHECK(ParseErrorBody(res.body).code == 12);
+    }
+  }
+}
+
 TEST_CASE("the service's initial metadata arrives as Grpc-Metadata headers of the stream", "[sse]") {
   ShapedServer server;
   SseStream s(server.port());
