@@ -1,12 +1,17 @@
 // Chunked transfer (DESIGN.md section 4): request streams as whitespace- or
 // newline-separated JSON values, forwarded one by one as they arrive;
 // response streams as NDJSON chunks ({"result":...} lines, or bare lines),
-// flushed as they come. Bidi is full duplex: a reader thread forwards the
-// request body while this thread writes responses.
+// flushed as they come.
+//
+// Threads: for methods that stream requests, a reader thread moves the body
+// into the call while the serving thread waits for responses (bidi: writes
+// them as they come, so the stream is full duplex; client-streaming: waits
+// for the single response). The serving thread watches for a departed
+// client; the reader stops at the end of the body, on bad input (which
+// cancels the call), or when the serving thread stops it.
 #include <sys/socket.h>
 
 #include <atomic>
-#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -25,8 +30,10 @@ void WriteUnaryResponse(RequestContext& ctx, const google::protobuf::Message& re
 
 namespace {
 
-// Reads the request body as a JSON sequence into the call. Runs on the
-// serving thread (client-streaming) or a reader thread (bidi).
+constexpr auto kPeerCheck = std::chrono::milliseconds(250);
+
+// Reads the request body as a JSON sequence into the call, on a thread of
+// its own. Start, Stop and the accessors are called by the serving thread.
 class RequestStreamReader {
  public:
   RequestStreamReader(RequestContext& ctx, StreamCall& call)
@@ -34,47 +41,72 @@ class RequestStreamReader {
         call_(call),
         body_(ctx.conn, ctx.req, ctx.options.max_request_body_bytes, ctx.options.chunked.idle_timeout),
         splitter_(ctx.options.max_message_bytes) {}
+  ~RequestStreamReader() { Stop(); }
 
+  void Start() {
+    thread_ = std::thread([this] { Run(); });
+  }
+
+  // Ends the reader and waits for it. A body not read to its end is
+  // abandoned: the call is cancelled (if it still runs) and the connection
+  // can serve nothing more. A failure the reader meets while stopping is
+  // not reported.
+  void Stop() {
+    if (!thread_.joinable()) return;
+    stopping_ = true;
+    if (!body_complete_) {
+      call_.Cancel();
+      ::shutdown(ctx_.conn.socket(), SHUT_RD);
+      abandoned_ = true;
+    }
+    thread_.join();
+  }
+
+  // After Stop(): whether the connection may serve another request.
+  bool ConnectionReusable() const { return body_complete_ && !abandoned_; }
+  bool failed() const { return failed_; }
+  // Valid once failed() is true.
+  grpc::Status error() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return error_;
+  }
+  int http_status() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return http_status_;
+  }
+
+ private:
   // Until the body ends (half-close) or fails (the call is cancelled).
   void Run() {
     char buf[16384];
     std::string element, error;
-    bool first = true;
     for (;;) {
       HttpError http_error;
       long got = body_.Read(buf, sizeof buf, &http_error);
-      if (got < 0) return Fail(http_error.http_status, static_cast<grpc::StatusCode>(http_error.grpc_code),
-                               http_error.message);
+      if (got < 0) {
+        return Fail(http_error.http_status, static_cast<grpc::StatusCode>(http_error.grpc_code),
+                    http_error.message);
+      }
       if (got == 0) break;
       splitter_.Feed(buf, static_cast<size_t>(got));
       while (splitter_.Next(&element, &error)) {
-        if (!Forward(element, first)) return;
-        first = false;
+        if (!Forward(element)) return;
       }
       if (!error.empty()) return Fail(413, grpc::StatusCode::RESOURCE_EXHAUSTED, "request stream: " + error);
     }
     while (splitter_.Finish(&element, &error)) {
-      if (!Forward(element, first)) return;
-      first = false;
+      if (!Forward(element)) return;
     }
     if (!error.empty()) return Fail(400, grpc::StatusCode::INVALID_ARGUMENT, "request stream: " + error);
     body_complete_ = true;
     call_.WritesDone();
   }
 
-  bool body_complete() const { return body_complete_; }
-  bool failed() const { return failed_.load(); }
-  int http_status() const { return http_status_; }
-  grpc::Status error() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return error_;
-  }
-
- private:
-  bool Forward(const std::string& element, bool first) {
+  // False when the stream cannot go on (bad element, or the call ended).
+  bool Forward(const std::string& element) {
     std::unique_ptr<google::protobuf::Message> request(ctx_.request->New());
     // The first message carries what the path and query bound.
-    if (first) request->CopyFrom(*ctx_.request);
+    if (index_ == 0) request->CopyFrom(*ctx_.request);
     grpc::Status s = MergeBodyElement(ctx_.binding, ctx_.options, element, request.get());
     if (!s.ok()) {
       Fail(400, grpc::StatusCode::INVALID_ARGUMENT,
@@ -82,11 +114,11 @@ class RequestStreamReader {
       return false;
     }
     ++index_;
-    if (!call_.Write(std::move(request))) return false;  // the call ended
-    return true;
+    return call_.Write(std::move(request));  // false: the call ended
   }
 
   void Fail(int http_status, grpc::StatusCode code, const std::string& message) {
+    if (stopping_) return;
     {
       std::lock_guard<std::mutex> lock(mu_);
       error_ = grpc::Status(code, message);
@@ -98,14 +130,19 @@ class RequestStreamReader {
 
   RequestContext& ctx_;
   StreamCall& call_;
+  // Used by the reader thread only.
   BodyReader body_;
   JsonSequenceSplitter splitter_;
-  size_t index_ = 0;
+  size_t index_ = 0;  // of the next element
+
+  std::thread thread_;
+  std::atomic<bool> stopping_{false};
   std::atomic<bool> body_complete_{false};
   std::atomic<bool> failed_{false};
+  bool abandoned_ = false;  // serving thread only
   mutable std::mutex mu_;
-  grpc::Status error_;    // guarded by mu_
-  int http_status_ = 0;   // guarded by mu_
+  grpc::Status error_;   // guarded by mu_
+  int http_status_ = 0;  // guarded by mu_
 };
 
 std::string Record(const GatewayOptions& options, bool error, const std::string& json) {
@@ -113,21 +150,53 @@ std::string Record(const GatewayOptions& options, bool error, const std::string&
   return (error ? "{\"error\":" : "{\"result\":") + json + "}\n";
 }
 
-void ServeClientStreaming(RequestContext& ctx, StreamCall& call) {
-  RequestStreamReader reader(ctx, call);
-  reader.Run();
-  if (!reader.body_complete()) ctx.conn.CloseAfterResponse();
-  std::unique_ptr<google::protobuf::Message> response;
-  while (call.Read(&response, std::chrono::milliseconds(250)) == StreamCall::Next::kTimeout) {
+// Waits for the first response or the end of the call, checking on the
+// client meanwhile. kTimeout means the client left (the call is cancelled).
+StreamCall::Next AwaitFirstResponse(RequestContext& ctx, StreamCall& call,
+                                    std::unique_ptr<google::protobuf::Message>* response) {
+  for (;;) {
+    StreamCall::Next next = call.Read(response, kPeerCheck);
+    if (next != StreamCall::Next::kTimeout) return next;
     if (ctx.conn.PeerClosed()) {
       call.Cancel();
-      return;
+      return next;
     }
   }
-  if (reader.failed()) return WriteError(ctx, reader.error(), reader.http_status());
-  if (!call.status().ok() || !response) {
-    return WriteError(ctx, call.status().ok() ? grpc::Status(grpc::StatusCode::INTERNAL, "no response")
-                                             : call.status());
+}
+
+// The status a stream ends with: the reader's failure (bad input, limits)
+// explains a cancelled call better than the cancellation.
+grpc::Status FinalStatus(StreamCall& call, const RequestStreamReader* reader, int* http_status) {
+  *http_status = 0;
+  if (reader != nullptr && reader->failed()) {
+    *http_status = reader->http_status();
+    return reader->error();
+  }
+  return call.status();
+}
+
+void WriteErrorBeforeStream(RequestContext& ctx, StreamCall& call, const grpc::Status& status, int http_status) {
+  httplib::Headers headers;
+  AddResponseMetadataHeaders(*call.context(), false, &headers);
+  AddResponseMetadataHeaders(*call.context(), true, &headers);
+  for (auto& h : headers) ctx.res.headers.insert(h);
+  WriteError(ctx, status, http_status);
+}
+
+void ServeClientStreaming(RequestContext& ctx, StreamCall& call, RequestStreamReader& reader) {
+  std::unique_ptr<google::protobuf::Message> response;
+  if (AwaitFirstResponse(ctx, call, &response) == StreamCall::Next::kTimeout) {
+    reader.Stop();
+    ctx.conn.CloseAfterResponse();
+    return;
+  }
+  reader.Stop();
+  if (!reader.ConnectionReusable()) ctx.conn.CloseAfterResponse();
+  int http_status;
+  grpc::Status status = FinalStatus(call, &reader, &http_status);
+  if (!status.ok()) return WriteErrorBeforeStream(ctx, call, status, http_status);
+  if (!response) {
+    return WriteError(ctx, grpc::Status(grpc::StatusCode::INTERNAL, "the service sent no response"));
   }
   WriteUnaryResponse(ctx, *response, *call.context());
 }
@@ -157,32 +226,30 @@ void ServeChunked(RequestContext& ctx) {
     if (streams_requests) ctx.conn.CloseAfterResponse();
     return WriteError(ctx, s);
   }
-  if (method.kind == MethodKind::kClientStreaming) return ServeClientStreaming(ctx, *call);
-
   std::unique_ptr<RequestStreamReader> reader;
-  std::thread reader_thread;
   if (streams_requests) {
     reader = std::make_unique<RequestStreamReader>(ctx, *call);
-    reader_thread = std::thread([&reader] { reader->Run(); });
+    reader->Start();
   }
-  // Ends the reader: once the call is over nothing more of the body is
-  // wanted, and a reader blocked on an idle client must not hold us up.
-  auto stop_reader = [&] {
-    if (!reader_thread.joinable()) return;
-    if (!reader->body_complete()) ::shutdown(ctx.conn.socket(), SHUT_RD);
-    reader_thread.join();
-  };
-  struct Joiner {
-    std::function<void()> stop;
-    ~Joiner() { stop(); }
-  } joiner{stop_reader};
+  if (method.kind == MethodKind::kClientStreaming) return ServeClientStreaming(ctx, *call, *reader);
 
-  if (!AwaitStreamStart(ctx, *call)) return;
-  if (call->Finished() && call->BufferedResponses() == 0 && (!call->status().ok() || (reader && reader->failed()))) {
-    stop_reader();
+  // The head goes out with the first message, so that a failure before it
+  // is an ordinary HTTP error.
+  std::unique_ptr<google::protobuf::Message> first;
+  StreamCall::Next next = AwaitFirstResponse(ctx, *call, &first);
+  if (next == StreamCall::Next::kTimeout) {  // the client left
+    if (reader) reader->Stop();
     ctx.conn.CloseAfterResponse();
-    if (reader && reader->failed()) return WriteError(ctx, reader->error(), reader->http_status());
-    return WriteError(ctx, call->status());
+    return;
+  }
+  int http_status;
+  if (next == StreamCall::Next::kFinished) {
+    if (reader) reader->Stop();
+    grpc::Status status = FinalStatus(*call, reader.get(), &http_status);
+    if (!status.ok()) {
+      if (reader && !reader->ConnectionReusable()) ctx.conn.CloseAfterResponse();
+      return WriteErrorBeforeStream(ctx, *call, status, http_status);
+    }
   }
 
   httplib::Headers headers;
@@ -190,10 +257,12 @@ void ServeChunked(RequestContext& ctx) {
   std::unique_ptr<ChunkWriter> out = ChunkWriter::Start(ctx.conn, 200, "application/x-ndjson", headers);
 
   std::string json;
+  bool unprintable = false;
   auto on_message = [&](const google::protobuf::Message& response) {
     json.clear();
     grpc::Status st = AppendMessageJson(response, &json, ctx.options.json_output);
     if (!st.ok()) {
+      unprintable = true;
       out->Write(Record(ctx.options, true,
                         StatusToJson(grpc::Status(grpc::StatusCode::INTERNAL,
                                                   "response has no JSON form: " + st.error_message()))));
@@ -201,14 +270,25 @@ void ServeChunked(RequestContext& ctx) {
     }
     return out->Write(Record(ctx.options, false, json));
   };
-  if (!PumpResponses(ctx, *call, on_message, std::chrono::milliseconds(0), nullptr)) return;
-  stop_reader();
-
-  grpc::Status status = call->status();
-  if (reader && reader->failed()) status = reader->error();
+  bool finished = true;
+  if (first && !on_message(*first)) {
+    call->Cancel();
+    finished = false;
+  }
+  if (finished && next != StreamCall::Next::kFinished) {
+    finished = PumpResponses(ctx, *call, on_message, std::chrono::milliseconds(0), nullptr);
+  }
+  if (reader) reader->Stop();
+  if (!finished) {
+    // The client left (the connection closes), or a response could not be
+    // printed (its error line was written: end the body properly).
+    if (unprintable) out->Finish();
+    return;
+  }
+  grpc::Status status = FinalStatus(*call, reader.get(), &http_status);
   if (!status.ok()) out->Write(Record(ctx.options, true, StatusToJson(status)));
   out->Finish();
-  if (!reader || reader->body_complete()) ctx.conn.ReleaseAfterHandler(true);
+  if (!reader || reader->ConnectionReusable()) ctx.conn.ReleaseAfterHandler(true);
 }
 
 }  // namespace internal

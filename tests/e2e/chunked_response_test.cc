@@ -1,0 +1,181 @@
+// Chunked transfer, response side (DESIGN.md section 4): the exact bytes of
+// the NDJSON framing for success, failure after data and failure before
+// data, in both framings; no compression, no buffering; any HTTP method.
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+#include "chunked_test_util.h"
+#include "test_server.h"
+
+namespace {
+
+using namespace std::chrono_literals;
+using chunked_test::Chunk;
+using chunked_test::kLastChunk;
+using chunked_test::NdjsonReader;
+using e2e_test::ParseErrorBody;
+using e2e_test::RawConnection;
+using e2e_test::RawResponse;
+using e2e_test::ServerConfig;
+using e2e_test::TestServer;
+
+// A WatchEvent as the gateway prints it by default (proto3 JSON, fields in
+// field-number order, int64 as a string, unpopulated fields printed).
+std::string WatchEventJson(const std::string& topic, int seq, bool last) {
+  return "{\"seq\":\"" + std::to_string(seq) + "\",\"kind\":\"" + (last ? "last" : "tick") + "\",\"topic\":\"" +
+         topic + "\",\"text\":\"\",\"lastEventId\":\"\"}";
+}
+
+std::string GetRequest(const std::string& target, const std::string& extra = "") {
+  return "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + extra + "\r\n";
+}
+
+struct FramingRow {
+  const char* name;
+  std::string query;  // of GET /v1/watch/<topic>
+  int status;
+  // The body after the head: the chunks (streams) or the error body.
+  std::vector<std::string> envelope_lines;
+  std::vector<std::string> bare_lines;
+  std::string error_body;  // for a failure before data
+};
+
+TEST_CASE("chunked response framing is exact for success, failure after data and failure before data",
+          "[chunked][e2e]") {
+  const std::string t = "fr";
+  const std::string status5 = "{\"code\":5,\"message\":\"gone away\",\"details\":[]}";
+  std::vector<FramingRow> rows = {
+      {"success",
+       "count=2",
+       200,
+       {"{\"result\":" + WatchEventJson(t, 0, false) + "}\n", "{\"result\":" + WatchEventJson(t, 1, true) + "}\n"},
+       {WatchEventJson(t, 0, false) + "\n", WatchEventJson(t, 1, true) + "\n"},
+       ""},
+      {"failure after data",
+       "count=3&fail_after=1&fail_code=5&fail_message=gone%20away",
+       200,
+       {"{\"result\":" + WatchEventJson(t, 0, false) + "}\n", "{\"error\":" + status5 + "}\n"},
+       {WatchEventJson(t, 0, false) + "\n", status5 + "\n"},
+       ""},
+      {"failure before data", "count=3&fail_after=0&fail_code=5&fail_message=gone%20away", 404, {}, {}, status5},
+      {"success without messages", "count=0", 200, {}, {}, ""},
+  };
+  for (bool bare : {false, true}) {
+    ServerConfig config;
+    config.gateway.chunked.bare_lines = bare;
+    TestServer server(config);
+    for (const FramingRow& row : rows) {
+      DYNAMIC_SECTION((bare ? "bare lines: " : "envelope: ") << row.name) {
+        RawConnection conn(server.port());
+        // A stream is never compressed, even for a client that accepts it.
+        bool stream = row.status == 200;
+        REQUIRE(conn.Send(GetRequest("/v1/watch/" + t + "?" + row.query,
+                                     stream ? "Accept-Encoding: gzip, deflate, br\r\n" : "")));
+        RawResponse head;
+        REQUIRE(conn.ReadHead(&head, 5s));
+        CHECK(head.status == row.status);
+        CHECK_FALSE(head.has_header("Content-Encoding"));
+        if (!stream) {
+          CHECK(head.header("Content-Type") == "application/json");
+          std::string body;
+          REQUIRE(conn.ReadExactly(std::stoul(head.header("Content-Length")), &body, 5s));
+          CHECK(body == row.error_body);
+          continue;
+        }
+        CHECK(head.header("Content-Type") == "application/x-ndjson");
+        CHECK(head.header("Transfer-Encoding") == "chunked");
+        CHECK_FALSE(head.has_header("Content-Length"));
+        std::string expected;
+        for (const std::string& line : bare ? row.bare_lines : row.envelope_lines) expected += Chunk(line);
+        expected += kLastChunk;
+        std::string body = conn.ReadUntil(kLastChunk, 5s);
+        CHECK(body == expected);
+        // The connection serves the next request.
+        REQUIRE(conn.Send(GetRequest("/v1/watch/" + t + "?count=1")));
+        RawResponse next;
+        REQUIRE(conn.ReadResponse(&next, 5s));
+        CHECK(next.status == 200);
+      }
+    }
+  }
+}
+
+TEST_CASE("chunked response answers a failure before the first message as an HTTP error every time",
+          "[chunked][e2e]") {
+  // The service fails at once; the gateway must not have sent a 200 head.
+  TestServer server;
+  auto client = server.Client();
+  for (int i = 0; i < 40; ++i) {
+    INFO("attempt " << i);
+    auto res = client.Get("/v1/watch/early?count=3&fail_after=0&fail_code=9&fail_message=no");
+    REQUIRE(res);
+    CHECK(res->status == 400);
+    auto error = ParseErrorBody(res->body);
+    CHECK(error.valid);
+    CHECK(error.code == 9);
+  }
+}
+
+TEST_CASE("chunked response writes each message as it comes", "[chunked][e2e]") {
+  TestServer server;
+  RawConnection conn(server.port());
+  REQUIRE(conn.Send(GetRequest("/v1/watch/live?count=3&wait_for_signal=true")));
+  NdjsonReader lines(conn);
+  RawResponse head;
+  REQUIRE(lines.ReadHead(&head, 5s));
+  REQUIRE(head.status == 200);
+  std::string line;
+  for (int seq = 0; seq < 3; ++seq) {
+    INFO("message " << seq);
+    if (seq > 0) {
+      // Nothing more until the service sends it.
+      REQUIRE(server.service().events().WaitFor("watch:waiting:live:" + std::to_string(seq), 5s));
+      CHECK_FALSE(lines.Next(&line, 100ms));
+      server.service().Signal("live");
+    }
+    REQUIRE(lines.Next(&line, 5s));
+    CHECK(line == "{\"result\":" + WatchEventJson("live", seq, seq == 2) + "}");
+  }
+  CHECK_FALSE(lines.Next(&line, 5s));
+  CHECK(lines.ended());
+}
+
+TEST_CASE("chunked response serves a streaming method bound to POST with a body", "[chunked][e2e]") {
+  TestServer server;
+  struct Row {
+    const char* name;
+    std::string request;
+  };
+  const std::string body = "{\"count\":2,\"text\":\"hi\"}";
+  std::vector<Row> rows = {
+      {"Content-Length body", "POST /v1/watch/p HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                              "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body},
+      {"chunked body", chunked_test::ChunkedHead("POST", "/v1/watch/p") + Chunk(body.substr(0, 7)) +
+                           Chunk(body.substr(7)) + kLastChunk},
+  };
+  for (const Row& row : rows) {
+    DYNAMIC_SECTION(row.name) {
+      RawConnection conn(server.port());
+      REQUIRE(conn.Send(row.request));
+      RawResponse res;
+      REQUIRE(conn.ReadResponse(&res, 5s));
+      CHECK(res.status == 200);
+      CHECK(res.header("Content-Type") == "application/x-ndjson");
+      CHECK(res.body ==
+            "{\"result\":{\"seq\":\"0\",\"kind\":\"tick\",\"topic\":\"p\",\"text\":\"hi\",\"lastEventId\":\"\"}}\n"
+            "{\"result\":{\"seq\":\"1\",\"kind\":\"last\",\"topic\":\"p\",\"text\":\"hi\",\"lastEventId\":\"\"}}\n");
+    }
+  }
+}
+
+TEST_CASE("chunked response is refused for a method that switched chunked transfer off", "[chunked][e2e]") {
+  TestServer server;
+  auto res = server.Client().Get("/v1/ws-only/t?count=1");
+  REQUIRE(res);
+  CHECK(res->status == 501);
+  CHECK(ParseErrorBody(res->body).code == 12);
+}
+
+}  // namespace
