@@ -7,11 +7,13 @@
 #ifndef GRPCGW_GRPCGW_H_
 #define GRPCGW_GRPCGW_H_
 
+#include "grpcgw/chunk_writer.h"
 #include "grpcgw/gateway.h"
 #include "grpcgw/http_server.h"
 #include "grpcgw/json.h"
 #include "grpcgw/method.h"
 #include "grpcgw/options.h"
+#include "grpcgw/sse_writer.h"
 #include "grpcgw/status.h"
 #include "grpcgw/stream_call.h"
 #include "grpcgw/websocket.h"

@@ -96,8 +96,10 @@ struct GatewayOptions {
   // gets 413 / the error record / WebSocket close 1009.
   size_t max_request_body_bytes = 4 << 20;
   size_t max_message_bytes = 4 << 20;
-  // Streaming calls open at once across the gateway; beyond: 503.
-  size_t max_concurrent_streams = 10000;
+  // Streaming calls open at once across the gateway; beyond: 503. Each open
+  // stream holds one HttpServer worker, so keep this below
+  // HttpServerOptions::max_threads, leaving room for unary traffic.
+  size_t max_concurrent_streams = 2048;
   StreamLimits stream_limits;
 
   // Query parameters that name no field: ignored (false) or 400 (true).
