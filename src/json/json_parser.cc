@@ -9,6 +9,7 @@
 
 #include "json/text_codec.h"
 #include "json/well_known.h"
+#include "text/base64.h"
 
 namespace grpcgw::json_internal {
 namespace {
@@ -276,7 +277,7 @@ grpc::Status MessageParser::ParseScalar(const JsonNode& node, const FD* field, S
       }
       if (field->type() != FD::TYPE_BYTES) {
         out->str.assign(node.text, node.size);
-      } else if (!Base64Decode(node.str(), &out->str)) {
+      } else if (!internal::Base64DecodeLenient(node.str(), &out->str)) {
         return Expected("base64 (standard or URL-safe alphabet)", node);
       }
       return grpc::Status::OK;

@@ -1,6 +1,7 @@
 // Text forms used by the proto3 JSON mapping: JSON number text to exact
-// integers and to floating point, shortest round-trip number printing,
-// base64, and the FieldMask path case conversions. No protobuf, no RapidJSON.
+// integers and to floating point, shortest round-trip number printing, and
+// the FieldMask path case conversions. No protobuf, no RapidJSON. Base64 and
+// UTF-8 validation are the library's own, in src/text.
 #ifndef GRPCGW_SRC_JSON_TEXT_CODEC_H_
 #define GRPCGW_SRC_JSON_TEXT_CODEC_H_
 
@@ -40,16 +41,6 @@ size_t FormatFloat(float value, char* buf);
 // Writes the decimal digits of an integer, returns the length.
 size_t FormatInt64(int64_t value, char* buf);
 size_t FormatUint64(uint64_t value, char* buf);
-
-// Standard base64 with padding (RFC 4648 section 4), appended to `out`.
-void Base64Encode(std::string_view data, std::string* out);
-// Accepts the standard and the URL-safe alphabet, padded or not; refuses
-// anything else (whitespace, misplaced padding, a lone trailing character).
-bool Base64Decode(std::string_view text, std::string* out);
-
-// True when `text` is valid UTF-8 (RFC 3629: no overlong forms, no
-// surrogates, nothing above U+10FFFF). Fast on ASCII.
-bool IsValidUtf8(std::string_view text);
 
 // Returns the offset of the first lone (unpaired) surrogate encoded in
 // `utf8` (bytes ED A0..BF, which RapidJSON produces for an escaped lone

@@ -233,6 +233,8 @@ TEST_CASE("parse reads bools, strings, bytes and enums strictly", "[json]") {
       {"Recommended.BytesFieldBase64Url", R"({"optionalBytes": "-_"})", R"(optional_bytes: "\xfb")"},
       {"bytes without padding", R"({"optionalBytes": "AQI"})", R"(optional_bytes: "\x01\x02")"},
       {"bytes with one padding character", R"({"optionalBytes": "AAEC"})", R"(optional_bytes: "\x00\x01\x02")"},
+      {"bytes mixing the standard and URL-safe alphabets", R"({"optionalBytes": "+_8"})", R"(optional_bytes: "\xfb\xff")"},
+      {"bytes with padding that does not complete a group", R"({"optionalBytes": "AQ="})", nullptr},
       {"bytes with an invalid character", R"({"optionalBytes": "AQ*="})", nullptr},
       {"bytes with padding in the middle", R"({"optionalBytes": "AQ==AQ=="})", nullptr},
       {"bytes with a lone trailing character", R"({"optionalBytes": "AQIDB"})", nullptr},

@@ -1,0 +1,120 @@
+// Message -> JSON for the well-known types with a special JSON form (Struct
+// and the wrappers are handled in json_printer.cc, as a map and a value).
+#include <cmath>
+#include <memory>
+
+#include "json/json_printer.h"
+#include "json/time_format.h"
+#include "json/text_codec.h"
+
+namespace grpcgw::json_internal {
+
+namespace pb = google::protobuf;
+
+bool MessagePrinter::PrintAny(const pb::Message& any, const MessagePlan& plan, int depth) {
+  // Any: string type_url = 1; bytes value = 2;
+  const pb::Reflection* reflection = any.GetReflection();
+  std::string type_url_scratch;
+  const std::string& type_url = reflection->GetStringReference(any, plan.field(0).field, &type_url_scratch);
+  std::string value_scratch;
+  const std::string& value = reflection->GetStringReference(any, plan.field(1).field, &value_scratch);
+  if (type_url.empty() && value.empty()) {
+    output_->Append("{}");
+    return true;
+  }
+  std::unique_ptr<pb::Message> payload = resolver_.New(type_url);
+  if (payload == nullptr) return Fail("Any holds unknown type \"" + type_url + "\"");
+  if (!payload->ParsePartialFromString(value)) {
+    return Fail("Any payload does not parse as " + payload->GetDescriptor()->full_name());
+  }
+  output_->Append("{\"@type\":");
+  if (!String(type_url)) return false;
+  const MessagePlan& payload_plan = plans_.Get(payload->GetDescriptor());
+  if (payload_plan.well_known != WellKnown::kNone) {
+    output_->Append(",\"value\":");
+    if (!PrintMessage(*payload, payload_plan, depth)) return false;
+  } else if (!PrintFields(*payload, payload_plan, depth, false)) {
+    return false;
+  }
+  output_->Put('}');
+  return true;
+}
+
+bool MessagePrinter::PrintTime(const pb::Message& message, const MessagePlan& plan, bool is_timestamp) {
+  // Timestamp and Duration: int64 seconds = 1; int32 nanos = 2;
+  const pb::Reflection* reflection = message.GetReflection();
+  const int64_t seconds = reflection->GetInt64(message, plan.field(0).field);
+  const int32_t nanos = reflection->GetInt32(message, plan.field(1).field);
+  scratch_.clear();
+  if (is_timestamp) {
+    if (!FormatTimestamp(seconds, nanos, &scratch_)) {
+      return Fail("Timestamp out of range (seconds " + std::to_string(seconds) + ", nanos " +
+                  std::to_string(nanos) + ")");
+    }
+  } else if (!FormatDuration(seconds, nanos, &scratch_)) {
+    return Fail("Duration out of range (seconds " + std::to_string(seconds) + ", nanos " +
+                std::to_string(nanos) + ")");
+  }
+  output_->Quoted(scratch_);
+  return true;
+}
+
+bool MessagePrinter::PrintFieldMask(const pb::Message& message, const MessagePlan& plan) {
+  const pb::Reflection* reflection = message.GetReflection();
+  const FD* paths = plan.field(0).field;  // repeated string paths = 1;
+  std::string joined;
+  std::string converted;
+  const int size = reflection->FieldSize(message, paths);
+  for (int i = 0; i < size; ++i) {
+    const std::string& path = reflection->GetRepeatedStringReference(message, paths, i, &scratch_);
+    if (!FieldMaskPathToJson(path, &converted)) {
+      return Fail("FieldMask path \"" + path + "\" has no JSON form (it must be lower_snake_case)");
+    }
+    if (i > 0) joined.push_back(',');
+    joined.append(converted);
+  }
+  return String(joined);
+}
+
+bool MessagePrinter::PrintListValue(const pb::Message& message, const MessagePlan& plan, int depth) {
+  const pb::Reflection* reflection = message.GetReflection();
+  const FieldPlan& values = plan.field(0);  // repeated Value values = 1;
+  const MessagePlan& value_plan = plans_.MessageOf(values);
+  output_->Put('[');
+  const int size = reflection->FieldSize(message, values.field);
+  for (int i = 0; i < size; ++i) {
+    if (i > 0) output_->Put(',');
+    if (!PrintMessage(reflection->GetRepeatedMessage(message, values.field, i), value_plan, depth)) {
+      return false;
+    }
+  }
+  output_->Put(']');
+  return true;
+}
+
+bool MessagePrinter::PrintStructValue(const pb::Message& message, const MessagePlan& plan, int depth) {
+  const pb::Reflection* reflection = message.GetReflection();
+  const FD* field = reflection->GetOneofFieldDescriptor(message, plan.descriptor->oneof_decl(0));
+  if (field == nullptr) return Fail("Value has no kind set");
+  switch (field->number()) {
+    case 1:  // null_value
+      output_->Append("null");
+      return true;
+    case 2: {  // number_value
+      const double value = reflection->GetDouble(message, field);
+      if (!std::isfinite(value)) return Fail("Value holds a non-finite number, which JSON cannot carry");
+      Double(value);
+      return true;
+    }
+    case 3:  // string_value
+      return String(reflection->GetStringReference(message, field, &scratch_));
+    case 4:  // bool_value
+      Bool(reflection->GetBool(message, field));
+      return true;
+    default:  // struct_value, list_value
+      return PrintMessage(reflection->GetMessage(message, field), plans_.MessageOf(plan.field(field->index())),
+                          depth);
+  }
+}
+
+}  // namespace grpcgw::json_internal

@@ -1,0 +1,153 @@
+#include "json/message_plan.h"
+
+#include <algorithm>
+#include <mutex>
+
+#include "json/json_output.h"
+
+namespace grpcgw::json_internal {
+namespace {
+
+namespace pb = google::protobuf;
+using FD = pb::FieldDescriptor;
+
+// Enums whose numbers span at most this many values get a table of names.
+constexpr int kMaxEnumTable = 256;
+
+ValueKind KindOf(const FD* field) {
+  switch (field->cpp_type()) {
+    case FD::CPPTYPE_INT32:
+      return ValueKind::kInt32;
+    case FD::CPPTYPE_UINT32:
+      return ValueKind::kUint32;
+    case FD::CPPTYPE_INT64:
+      return ValueKind::kInt64;
+    case FD::CPPTYPE_UINT64:
+      return ValueKind::kUint64;
+    case FD::CPPTYPE_FLOAT:
+      return ValueKind::kFloat;
+    case FD::CPPTYPE_DOUBLE:
+      return ValueKind::kDouble;
+    case FD::CPPTYPE_BOOL:
+      return ValueKind::kBool;
+    case FD::CPPTYPE_STRING:
+      return field->type() == FD::TYPE_BYTES ? ValueKind::kBytes : ValueKind::kString;
+    case FD::CPPTYPE_ENUM:
+      return IsNullValueEnum(field->enum_type()) ? ValueKind::kNullValue : ValueKind::kEnum;
+    case FD::CPPTYPE_MESSAGE:
+      break;
+  }
+  return ValueKind::kMessage;
+}
+
+// `,"<name>":`, the name escaped (a json_name option can hold anything).
+std::string MemberKey(std::string_view name) {
+  std::string key = ",";
+  AppendJsonString(name, &key);
+  key.push_back(':');
+  return key;
+}
+
+void FillEnumNames(const pb::EnumDescriptor* type, FieldPlan* plan) {
+  if (type->value_count() == 0) return;
+  int min = type->value(0)->number();
+  int max = min;
+  for (int i = 1; i < type->value_count(); ++i) {
+    min = std::min(min, type->value(i)->number());
+    max = std::max(max, type->value(i)->number());
+  }
+  if (static_cast<int64_t>(max) - min >= kMaxEnumTable) return;
+  plan->enum_min = min;
+  plan->enum_names.resize(static_cast<size_t>(max - min + 1));
+  for (int i = 0; i < type->value_count(); ++i) {
+    const pb::EnumValueDescriptor* value = type->value(i);
+    std::string& name = plan->enum_names[static_cast<size_t>(value->number() - min)];
+    // Aliases: the first declared name wins, as FindValueByNumber has it.
+    if (name.empty()) AppendJsonString(value->name(), &name);
+  }
+}
+
+std::unique_ptr<MessagePlan> BuildPlan(const pb::Descriptor* descriptor) {
+  auto plan = std::make_unique<MessagePlan>();
+  plan->descriptor = descriptor;
+  plan->well_known = ClassifyMessage(descriptor);
+  plan->field_count = descriptor->field_count();
+  plan->fields = std::make_unique<FieldPlan[]>(static_cast<size_t>(plan->field_count));
+  for (int i = 0; i < plan->field_count; ++i) {
+    const FD* field = descriptor->field(i);
+    FieldPlan& f = plan->fields[static_cast<size_t>(i)];
+    f.field = field;
+    f.kind = KindOf(field);
+    f.is_map = field->is_map();
+    f.is_repeated = field->is_repeated() && !f.is_map;
+    f.has_presence = field->has_presence();
+    f.in_oneof = field->containing_oneof() != nullptr;
+    f.json_key = MemberKey(field->json_name());
+    f.proto_key = MemberKey(field->name());
+    if (f.kind == ValueKind::kEnum) FillEnumNames(field->enum_type(), &f);
+    plan->by_number.push_back(&f);
+  }
+  std::sort(plan->by_number.begin(), plan->by_number.end(), [](const FieldPlan* a, const FieldPlan* b) {
+    return a->field->number() < b->field->number();
+  });
+  return plan;
+}
+
+// The shared plans of generated types. Never freed: the types live as long
+// as the program, and plans point at each other.
+struct SharedPlans {
+  std::mutex mutex;
+  std::unordered_map<const pb::Descriptor*, std::unique_ptr<MessagePlan>> plans;  // guarded by mutex
+};
+
+SharedPlans& Shared() {
+  static SharedPlans* shared = new SharedPlans;
+  return *shared;
+}
+
+}  // namespace
+
+void AppendJsonString(std::string_view text, std::string* out) {
+  const size_t old_size = out->size();
+  out->resize(old_size + MaxQuotedLength(text.size()));
+  char* end = AppendQuotedTo(text, out->data() + old_size);
+  out->resize(static_cast<size_t>(end - out->data()));
+}
+
+std::string_view FieldPlan::EnumName(int number) const {
+  const int64_t slot = static_cast<int64_t>(number) - enum_min;
+  if (!enum_names.empty()) {
+    if (slot < 0 || slot >= static_cast<int64_t>(enum_names.size())) return {};
+    return enum_names[static_cast<size_t>(slot)];
+  }
+  // Numbers too spread out for a table: look the name up (rare).
+  const pb::EnumValueDescriptor* value = field->enum_type()->FindValueByNumber(number);
+  if (value == nullptr) return {};
+  thread_local std::string quoted;
+  quoted.clear();
+  AppendJsonString(value->name(), &quoted);
+  return quoted;
+}
+
+const MessagePlan& PlanCache::Get(const pb::Descriptor* descriptor) {
+  if (descriptor->file()->pool() == pb::DescriptorPool::generated_pool()) {
+    SharedPlans& shared = Shared();
+    std::lock_guard<std::mutex> lock(shared.mutex);
+    std::unique_ptr<MessagePlan>& plan = shared.plans[descriptor];
+    if (plan == nullptr) plan = BuildPlan(descriptor);
+    return *plan;
+  }
+  std::unique_ptr<MessagePlan>& plan = local_[descriptor];
+  if (plan == nullptr) plan = BuildPlan(descriptor);
+  return *plan;
+}
+
+const MessagePlan& PlanCache::ResolveMessageOf(const FieldPlan& field) {
+  const MessagePlan& plan = Get(field.field->message_type());
+  // Racing threads store the same pointer. A plan of a generated type only
+  // refers to generated types, so it never holds a call's own plan.
+  field.message_plan.store(&plan, std::memory_order_release);
+  return plan;
+}
+
+}  // namespace grpcgw::json_internal

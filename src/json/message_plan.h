@@ -1,0 +1,114 @@
+// MessagePlan: what printing a message type as JSON needs to know about it,
+// worked out once per type instead of once per field per call: its
+// well-known-type form, and for each field the kind of JSON value it holds
+// and its member key already quoted for both naming options.
+//
+// Plans of types from the generated descriptor pool (compiled-in messages)
+// live for the whole program and are shared by all threads. Plans of other
+// types (dynamic messages, whose pool may be deleted at any time) live only
+// as long as the PlanCache that made them, one call.
+#ifndef GRPCGW_SRC_JSON_MESSAGE_PLAN_H_
+#define GRPCGW_SRC_JSON_MESSAGE_PLAN_H_
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include <google/protobuf/descriptor.h>
+
+#include "json/well_known.h"
+
+namespace grpcgw::json_internal {
+
+// The JSON form of one value of a field.
+enum class ValueKind : uint8_t {
+  kInt32,      // int32, sint32, sfixed32: a number
+  kUint32,     // uint32, fixed32: a number
+  kInt64,      // int64, sint64, sfixed64: a string
+  kUint64,     // uint64, fixed64: a string
+  kFloat,      // a number, or "NaN", "Infinity", "-Infinity"
+  kDouble,
+  kBool,
+  kString,     // checked to be UTF-8, escaped
+  kBytes,      // base64
+  kEnum,       // the value's name, or its number when unknown
+  kNullValue,  // google.protobuf.NullValue: null
+  kMessage,
+};
+
+struct MessagePlan;
+
+struct FieldPlan {
+  FieldPlan() = default;
+  FieldPlan(const FieldPlan&) = delete;
+  FieldPlan& operator=(const FieldPlan&) = delete;
+
+  // The member key with a leading comma: `,"jsonName":` or `,"proto_name":`.
+  // Write it from offset 1 for the first member of an object.
+  std::string_view Key(bool use_proto_names) const { return use_proto_names ? proto_key : json_key; }
+
+  // kEnum: the quoted name to print for `number`, or empty when the number
+  // has no name (then it prints as a number).
+  std::string_view EnumName(int number) const;
+
+  const google::protobuf::FieldDescriptor* field = nullptr;
+  ValueKind kind = ValueKind::kInt32;
+  bool is_map = false;
+  bool is_repeated = false;   // repeated and not a map
+  bool has_presence = false;  // FieldDescriptor::has_presence()
+  bool in_oneof = false;      // a member of a oneof, real or synthetic
+  std::string json_key;
+  std::string proto_key;
+
+  // kEnum: the quoted names of the numbers enum_min .. enum_min + size - 1,
+  // the first declared name of each (empty where no value has the number);
+  // empty when the numbers are too spread out for a table.
+  int enum_min = 0;
+  std::vector<std::string> enum_names;
+
+  // kMessage and maps: the plan of the message (map: entry) type, set the
+  // first time it is needed. Holds a plan at least as long-lived as this one.
+  mutable std::atomic<const MessagePlan*> message_plan{nullptr};
+};
+
+struct MessagePlan {
+  const google::protobuf::Descriptor* descriptor = nullptr;
+  WellKnown well_known = WellKnown::kNone;
+  int field_count = 0;
+  std::unique_ptr<FieldPlan[]> fields;  // by FieldDescriptor::index()
+  std::vector<const FieldPlan*> by_number;  // the fields in field-number order
+
+  const FieldPlan& field(int index) const { return fields[static_cast<size_t>(index)]; }
+};
+
+// Hands out plans: shared ones for generated types, its own for the others.
+// One per call; not thread-safe itself (the shared plans are).
+class PlanCache {
+ public:
+  PlanCache() = default;
+  PlanCache(const PlanCache&) = delete;
+  PlanCache& operator=(const PlanCache&) = delete;
+
+  // The plan of `descriptor`; valid while this cache lives.
+  const MessagePlan& Get(const google::protobuf::Descriptor* descriptor);
+
+  // The plan of the message type of `field` (kMessage or a map).
+  const MessagePlan& MessageOf(const FieldPlan& field) {
+    const MessagePlan* plan = field.message_plan.load(std::memory_order_acquire);
+    if (plan != nullptr) return *plan;
+    return ResolveMessageOf(field);
+  }
+
+ private:
+  const MessagePlan& ResolveMessageOf(const FieldPlan& field);
+
+  // Plans of types outside the generated pool.
+  std::unordered_map<const google::protobuf::Descriptor*, std::unique_ptr<MessagePlan>> local_;
+};
+
+}  // namespace grpcgw::json_internal
+
+#endif  // GRPCGW_SRC_JSON_MESSAGE_PLAN_H_
