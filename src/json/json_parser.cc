@@ -39,21 +39,6 @@ class IndexSet {
   std::vector<uint64_t> heap_;
 };
 
-// A field by its JSON name (json_name, lowerCamelCase unless set) or its
-// proto name, as the mapping requires both to be accepted.
-const FD* FindField(const pb::Descriptor* descriptor, std::string_view key) {
-  const std::string name(key);
-  const FD* field = descriptor->FindFieldByCamelcaseName(name);
-  if (field != nullptr && field->json_name() == name) return field;
-  field = descriptor->FindFieldByName(name);
-  if (field != nullptr) return field;
-  // json_name set by hand, or a name whose camel case and JSON forms differ.
-  for (int i = 0; i < descriptor->field_count(); ++i) {
-    if (descriptor->field(i)->json_name() == name) return descriptor->field(i);
-  }
-  return nullptr;
-}
-
 const char* IntegerTypeName(const FD* field) {
   switch (field->cpp_type()) {
     case FD::CPPTYPE_INT32:
@@ -133,9 +118,13 @@ grpc::Status MessageParser::CheckDuplicateKeys(const JsonNode& object) {
 }
 
 grpc::Status MessageParser::MergeMessage(const JsonNode& node, pb::Message* message) {
-  switch (ClassifyMessage(message->GetDescriptor())) {
+  return MergeMessage(node, message, plans_.Get(message->GetDescriptor()));
+}
+
+grpc::Status MessageParser::MergeMessage(const JsonNode& node, pb::Message* message, const MessagePlan& plan) {
+  switch (plan.well_known) {
     case WellKnown::kNone:
-      return MergeObject(node, message);
+      return MergeObject(node, message, plan);
     case WellKnown::kAny:
       return MergeAny(node, message);
     case WellKnown::kTimestamp:
@@ -156,67 +145,75 @@ grpc::Status MessageParser::MergeMessage(const JsonNode& node, pb::Message* mess
   return Error("unsupported message type");
 }
 
-grpc::Status MessageParser::MergeObject(const JsonNode& node, pb::Message* message,
+grpc::Status MessageParser::MergeObject(const JsonNode& node, pb::Message* message, const MessagePlan& plan,
                                         bool skip_type_key) {
   if (node.kind != JsonNode::kObject) return Expected("an object", node);
-  const pb::Descriptor* descriptor = message->GetDescriptor();
-  IndexSet seen_fields(descriptor->field_count());
+  const pb::Descriptor* descriptor = plan.descriptor;
+  const pb::Reflection* reflection = message->GetReflection();
+  IndexSet seen_fields(plan.field_count);
   IndexSet seen_oneofs(descriptor->oneof_decl_count());
   for (uint32_t i = 0; i < node.size; ++i) {
     std::string_view key = tree_.key(node, i).str();
     const JsonNode& value = tree_.value(node, i);
     if (skip_type_key && key == "@type") continue;
-    const FD* field = FindField(descriptor, key);
-    if (field == nullptr) {
+    const FieldPlan* field_plan = plan.FindByName(key);
+    if (field_plan == nullptr) {
       if (options_.ignore_unknown_fields) continue;
       PushName(key);
       return Error("unknown field (" + descriptor->full_name() + " has no field of that name)");
     }
+    const FD* field = field_plan->field;
     if (seen_fields.TestAndSet(field->index())) {
       PushName(key);
       return Error("field set twice (" + field->name() + " appears more than once in the object)");
     }
     // null means "not set", except where null is a value.
     if (value.kind == JsonNode::kNull && (field->is_repeated() || !AcceptsNull(field))) continue;
-    if (const pb::OneofDescriptor* oneof = field->real_containing_oneof()) {
-      if (seen_oneofs.TestAndSet(oneof->index())) {
-        PushName(key);
-        return Error("oneof \"" + oneof->name() + "\" already has a member set");
+    if (field_plan->in_oneof) {
+      if (const pb::OneofDescriptor* oneof = field->real_containing_oneof()) {
+        if (seen_oneofs.TestAndSet(oneof->index())) {
+          PushName(key);
+          return Error("oneof \"" + oneof->name() + "\" already has a member set");
+        }
       }
     }
     PushName(key);
-    grpc::Status status = MergeField(value, message, field);
+    grpc::Status status = MergeField(value, message, reflection, *field_plan);
     if (!status.ok()) return status;
     Pop();
   }
   return grpc::Status::OK;
 }
 
-grpc::Status MessageParser::MergeField(const JsonNode& node, pb::Message* message, const FD* field) {
-  if (field->is_map()) return MergeMap(node, message, field);
-  if (field->is_repeated()) return MergeRepeated(node, message, field);
-  return StoreValue(node, message, field, false);
+grpc::Status MessageParser::MergeField(const JsonNode& node, pb::Message* message, const pb::Reflection* reflection,
+                                       const FieldPlan& field) {
+  if (field.is_map) return MergeMap(node, message, reflection, field);
+  if (field.is_repeated) return MergeRepeated(node, message, reflection, field);
+  return StoreValue(node, message, reflection, field, false);
 }
 
-grpc::Status MessageParser::MergeRepeated(const JsonNode& node, pb::Message* message, const FD* field) {
+grpc::Status MessageParser::MergeRepeated(const JsonNode& node, pb::Message* message,
+                                          const pb::Reflection* reflection, const FieldPlan& field) {
   if (node.kind != JsonNode::kArray) return Expected("an array", node);
   for (uint32_t i = 0; i < node.size; ++i) {
     PushIndex(i);
-    grpc::Status status = StoreValue(tree_.element(node, i), message, field, true);
+    grpc::Status status = StoreValue(tree_.element(node, i), message, reflection, field, true);
     if (!status.ok()) return status;
     Pop();
   }
   return grpc::Status::OK;
 }
 
-grpc::Status MessageParser::MergeMap(const JsonNode& node, pb::Message* message, const FD* field) {
+grpc::Status MessageParser::MergeMap(const JsonNode& node, pb::Message* message, const pb::Reflection* reflection,
+                                     const FieldPlan& field) {
   if (node.kind != JsonNode::kObject) return Expected("an object", node);
   grpc::Status status = CheckDuplicateKeys(node);
   if (!status.ok()) return status;
-  const pb::Reflection* reflection = message->GetReflection();
-  const FD* key_field = field->message_type()->map_key();
-  const FD* value_field = field->message_type()->map_value();
-  const int existing = reflection->FieldSize(*message, field);
+  const MessagePlan& entry_plan = plans_.MessageOf(field);
+  const FD* key_field = entry_plan.descriptor->map_key();
+  const FieldPlan& value_field = entry_plan.field(entry_plan.descriptor->map_value()->index());
+  const int existing = reflection->FieldSize(*message, field.field);
+  const pb::Reflection* entry_reflection = nullptr;
   for (uint32_t i = 0; i < node.size; ++i) {
     const JsonNode& key_node = tree_.key(node, i);
     const JsonNode& value_node = tree_.value(node, i);
@@ -224,34 +221,38 @@ grpc::Status MessageParser::MergeMap(const JsonNode& node, pb::Message* message,
     Scalar key;
     status = ParseMapKey(key_node, key_field, &key);
     if (!status.ok()) return status;
-    if (value_field->cpp_type() == FD::CPPTYPE_MESSAGE) {
-      pb::Message* entry = FindOrAddMapEntry(message, field, &key, existing);
-      status = StoreValue(value_node, entry, value_field, false);
+    if (value_field.kind == ValueKind::kMessage) {
+      pb::Message* entry = FindOrAddMapEntry(message, reflection, field.field, &key, existing, &entry_reflection);
+      status = StoreValue(value_node, entry, entry_reflection, value_field, false);
       if (!status.ok()) return status;
     } else {
       Scalar value;
       bool skip = false;
-      status = ParseScalar(value_node, value_field, &value, &skip);
+      status = ParseScalar(value_node, value_field.field, &value, &skip);
       if (!status.ok()) return status;
-      if (!skip) Store(FindOrAddMapEntry(message, field, &key, existing), value_field, &value, false);
+      if (!skip) {
+        pb::Message* entry =
+            FindOrAddMapEntry(message, reflection, field.field, &key, existing, &entry_reflection);
+        Store(entry, entry_reflection, value_field.field, &value, false);
+      }
     }
     Pop();
   }
   return grpc::Status::OK;
 }
 
-grpc::Status MessageParser::StoreValue(const JsonNode& node, pb::Message* message, const FD* field,
-                                       bool add) {
-  if (field->cpp_type() == FD::CPPTYPE_MESSAGE) {
-    const pb::Reflection* reflection = message->GetReflection();
-    if (node.kind == JsonNode::kNull && !AcceptsNull(field)) return Expected("an object", node);
-    pb::Message* sub = add ? reflection->AddMessage(message, field) : reflection->MutableMessage(message, field);
-    return MergeMessage(node, sub);
+grpc::Status MessageParser::StoreValue(const JsonNode& node, pb::Message* message, const pb::Reflection* reflection,
+                                       const FieldPlan& field, bool add) {
+  const FD* fd = field.field;
+  if (field.kind == ValueKind::kMessage) {
+    if (node.kind == JsonNode::kNull && !AcceptsNull(fd)) return Expected("an object", node);
+    pb::Message* sub = add ? reflection->AddMessage(message, fd) : reflection->MutableMessage(message, fd);
+    return MergeMessage(node, sub, plans_.MessageOf(field));
   }
   Scalar value;
   bool skip = false;
-  grpc::Status status = ParseScalar(node, field, &value, &skip);
-  if (status.ok() && !skip) Store(message, field, &value, add);
+  grpc::Status status = ParseScalar(node, fd, &value, &skip);
+  if (status.ok() && !skip) Store(message, reflection, fd, &value, add);
   return status;
 }
 
@@ -417,9 +418,9 @@ grpc::Status MessageParser::ParseMapKey(const JsonNode& key, const FD* key_field
   }
 }
 
-pb::Message* MessageParser::FindOrAddMapEntry(pb::Message* message, const FD* field, Scalar* key,
-                                              int existing) {
-  const pb::Reflection* reflection = message->GetReflection();
+pb::Message* MessageParser::FindOrAddMapEntry(pb::Message* message, const pb::Reflection* reflection,
+                                              const FD* field, Scalar* key, int existing,
+                                              const pb::Reflection** entry_reflection) {
   const FD* key_field = field->message_type()->map_key();
   for (int i = 0; i < existing; ++i) {
     const pb::Message& entry = reflection->GetRepeatedMessage(*message, field, i);
@@ -447,17 +448,19 @@ pb::Message* MessageParser::FindOrAddMapEntry(pb::Message* message, const FD* fi
     }
     if (same) {
       pb::Message* found = reflection->MutableRepeatedMessage(message, field, i);
-      found->GetReflection()->ClearField(found, field->message_type()->map_value());
+      if (*entry_reflection == nullptr) *entry_reflection = found->GetReflection();
+      (*entry_reflection)->ClearField(found, field->message_type()->map_value());
       return found;
     }
   }
   pb::Message* entry = reflection->AddMessage(message, field);
-  Store(entry, key_field, key, false);
+  if (*entry_reflection == nullptr) *entry_reflection = entry->GetReflection();
+  Store(entry, *entry_reflection, key_field, key, false);
   return entry;
 }
 
-void MessageParser::Store(pb::Message* message, const FD* field, Scalar* value, bool add) {
-  const pb::Reflection* r = message->GetReflection();
+void MessageParser::Store(pb::Message* message, const pb::Reflection* r, const FD* field, Scalar* value,
+                          bool add) {
   switch (field->cpp_type()) {
     case FD::CPPTYPE_INT32:
       add ? r->AddInt32(message, field, value->i32) : r->SetInt32(message, field, value->i32);
@@ -497,8 +500,10 @@ grpc::Status MessageParser::MergeFieldValue(const JsonNode& node, pb::Message* m
                                             std::string_view path) {
   PushName(path);
   if (node.kind == JsonNode::kNull && !AcceptsNull(field)) return grpc::Status::OK;
-  if (field->is_map()) return MergeMap(node, message, field);
-  return StoreValue(node, message, field, field->is_repeated());
+  const FieldPlan& field_plan = plans_.Get(message->GetDescriptor()).field(field->index());
+  const pb::Reflection* reflection = message->GetReflection();
+  if (field_plan.is_map) return MergeMap(node, message, reflection, field_plan);
+  return StoreValue(node, message, reflection, field_plan, field_plan.is_repeated);
 }
 
 }  // namespace grpcgw::json_internal

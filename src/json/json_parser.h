@@ -14,6 +14,7 @@
 
 #include "grpcgw/json.h"
 #include "json/json_tree.h"
+#include "json/message_plan.h"
 #include "json/well_known.h"
 
 namespace grpcgw::json_internal {
@@ -24,6 +25,8 @@ class MessageParser {
  public:
   MessageParser(const JsonTree& tree, const JsonOptions& options, const google::protobuf::Message& root)
       : tree_(tree), options_(options), resolver_(root) {}
+  MessageParser(const MessageParser&) = delete;
+  MessageParser& operator=(const MessageParser&) = delete;
 
   // Merges `node` into `message`: an object for an ordinary message, the
   // special form for a well-known type.
@@ -61,17 +64,23 @@ class MessageParser {
     uint32_t index;         // kIndex
   };
 
+  grpc::Status MergeMessage(const JsonNode& node, google::protobuf::Message* message, const MessagePlan& plan);
   // An ordinary message's object. `skip_type_key` leaves out "@type" (the
   // members of an Any's payload).
-  grpc::Status MergeObject(const JsonNode& node, google::protobuf::Message* message,
+  grpc::Status MergeObject(const JsonNode& node, google::protobuf::Message* message, const MessagePlan& plan,
                            bool skip_type_key = false);
   // The value of a field that appeared in an object (null already handled).
-  grpc::Status MergeField(const JsonNode& node, google::protobuf::Message* message, const FD* field);
-  grpc::Status MergeRepeated(const JsonNode& node, google::protobuf::Message* message, const FD* field);
-  grpc::Status MergeMap(const JsonNode& node, google::protobuf::Message* message, const FD* field);
+  // `reflection` is the message's own, passed along as asking a generated
+  // message for it costs a call_once each time.
+  grpc::Status MergeField(const JsonNode& node, google::protobuf::Message* message,
+                          const google::protobuf::Reflection* reflection, const FieldPlan& field);
+  grpc::Status MergeRepeated(const JsonNode& node, google::protobuf::Message* message,
+                             const google::protobuf::Reflection* reflection, const FieldPlan& field);
+  grpc::Status MergeMap(const JsonNode& node, google::protobuf::Message* message,
+                        const google::protobuf::Reflection* reflection, const FieldPlan& field);
   // Sets (add == false) or appends (add == true) one value of `field`.
-  grpc::Status StoreValue(const JsonNode& node, google::protobuf::Message* message, const FD* field,
-                          bool add);
+  grpc::Status StoreValue(const JsonNode& node, google::protobuf::Message* message,
+                          const google::protobuf::Reflection* reflection, const FieldPlan& field, bool add);
   // Converts a non-message value. Sets *skip for an unknown enum name that
   // options ask to ignore.
   grpc::Status ParseScalar(const JsonNode& node, const FD* field, Scalar* out, bool* skip);
@@ -79,12 +88,16 @@ class MessageParser {
   grpc::Status ParseFloating(const JsonNode& node, const FD* field, Scalar* out);
   grpc::Status ParseEnum(const JsonNode& node, const FD* field, Scalar* out, bool* skip);
   grpc::Status ParseMapKey(const JsonNode& key, const FD* key_field, Scalar* out);
-  static void Store(google::protobuf::Message* message, const FD* field, Scalar* value, bool add);
+  static void Store(google::protobuf::Message* message, const google::protobuf::Reflection* reflection,
+                    const FD* field, Scalar* value, bool add);
   // The entry of map `field` whose key is `key` among the first `existing`
   // entries (those present before this parse; the value cleared, as a later
   // entry replaces an earlier one), or a new entry holding `key`.
-  static google::protobuf::Message* FindOrAddMapEntry(google::protobuf::Message* message, const FD* field,
-                                                      Scalar* key, int existing);
+  // `*entry_reflection` is the entries' reflection, null until known.
+  static google::protobuf::Message* FindOrAddMapEntry(google::protobuf::Message* message,
+                                                      const google::protobuf::Reflection* reflection,
+                                                      const FD* field, Scalar* key, int existing,
+                                                      const google::protobuf::Reflection** entry_reflection);
 
   // Well-known types (json_parser_well_known.cc).
   grpc::Status MergeAny(const JsonNode& node, google::protobuf::Message* message);
@@ -115,6 +128,7 @@ class MessageParser {
   const JsonTree& tree_;
   const JsonOptions& options_;
   AnyResolver resolver_;
+  PlanCache plans_;
   std::vector<PathEntry> path_;
 };
 

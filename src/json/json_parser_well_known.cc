@@ -57,7 +57,7 @@ grpc::Status MessageParser::MergeAny(const JsonNode& node, pb::Message* any) {
       Pop();
     }
   } else {
-    status = MergeObject(node, payload.get(), /*skip_type_key=*/true);
+    status = MergeObject(node, payload.get(), plans_.Get(payload->GetDescriptor()), /*skip_type_key=*/true);
     if (!status.ok()) return status;
   }
   std::string bytes;
@@ -116,12 +116,12 @@ grpc::Status MessageParser::MergeStruct(const JsonNode& node, pb::Message* messa
   const pb::FieldDescriptor* fields = message->GetDescriptor()->FindFieldByNumber(1);
   const pb::FieldDescriptor* value_field = fields->message_type()->map_value();
   const int existing = reflection->FieldSize(*message, fields);
+  const pb::Reflection* entry_reflection = nullptr;
   for (uint32_t i = 0; i < node.size; ++i) {
     std::string_view key = tree_.key(node, i).str();
     Scalar key_value;
     key_value.str.assign(key.data(), key.size());
-    pb::Message* entry = FindOrAddMapEntry(message, fields, &key_value, existing);
-    const pb::Reflection* entry_reflection = entry->GetReflection();
+    pb::Message* entry = FindOrAddMapEntry(message, reflection, fields, &key_value, existing, &entry_reflection);
     PushMapKey(key);
     status = MergeStructValue(tree_.value(node, i), entry_reflection->MutableMessage(entry, value_field));
     if (!status.ok()) return status;
@@ -180,7 +180,7 @@ grpc::Status MessageParser::MergeWrapper(const JsonNode& node, pb::Message* mess
   Scalar value;
   bool skip = false;
   grpc::Status status = ParseScalar(node, field, &value, &skip);
-  if (status.ok()) Store(message, field, &value, false);
+  if (status.ok() && !skip) Store(message, message->GetReflection(), field, &value, false);
   return status;
 }
 

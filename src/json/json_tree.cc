@@ -2,9 +2,9 @@
 
 #include <cstring>
 
-
 #include "json/rapidjson_config.h"
 #include "json/text_codec.h"
+#include "text/utf8.h"
 
 namespace grpcgw::json_internal {
 
@@ -13,8 +13,10 @@ namespace grpcgw::json_internal {
 // so that the children of one container are contiguous.
 class JsonTree::Builder : public rj::BaseReaderHandler<rj::UTF8<>, Builder> {
  public:
-  Builder(JsonTree* tree, int max_depth, const char* base)
-      : tree_(tree), max_depth_(max_depth), base_(base) {}
+  // `check_surrogates`: strings may hold escaped surrogates (the input has
+  // a "\u" somewhere); without, no string can hold one.
+  Builder(JsonTree* tree, int max_depth, const char* base, bool check_surrogates)
+      : tree_(tree), max_depth_(max_depth), base_(base), check_surrogates_(check_surrogates) {}
 
   bool Null() { return Push(JsonNode::kNull); }
   bool Bool(bool b) { return Push(b ? JsonNode::kTrue : JsonNode::kFalse); }
@@ -22,8 +24,7 @@ class JsonTree::Builder : public rj::BaseReaderHandler<rj::UTF8<>, Builder> {
     return PushText(JsonNode::kNumber, str, length);
   }
   bool String(const char* str, rj::SizeType length, bool /*copy*/) {
-    size_t surrogate = FindEncodedSurrogate({str, length});
-    if (surrogate != std::string_view::npos) {
+    if (check_surrogates_ && FindEncodedSurrogate({str, length}) != std::string_view::npos) {
       error_ = "a string holds an unpaired UTF-16 surrogate (\\uD800-\\uDFFF)";
       error_offset_ = static_cast<size_t>(str - base_);
       return false;
@@ -86,6 +87,7 @@ class JsonTree::Builder : public rj::BaseReaderHandler<rj::UTF8<>, Builder> {
   int max_depth_;
   int depth_ = 0;
   const char* base_;
+  bool check_surrogates_;
   std::vector<JsonNode> stack_;
   std::string error_;
   size_t error_offset_ = 0;
@@ -99,14 +101,24 @@ grpc::Status JsonTree::Parse(std::string_view json, int max_depth) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                         "invalid JSON at offset " + std::to_string(offset) + ": NUL byte");
   }
+  // The whole text is checked for UTF-8 here, in one fast pass, rather than
+  // by RapidJSON string by string: outside strings, a byte above 0x7F is an
+  // error either way.
+  internal::Utf8Validator utf8;
+  if (!utf8.Feed(json) || !utf8.AtCodePointBoundary()) {
+    const uint64_t offset = utf8.failed() ? utf8.error_offset() : json.size();
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "invalid JSON at offset " + std::to_string(offset) + ": invalid UTF-8");
+  }
   buffer_.assign(json.data(), json.size());
   nodes_.clear();
   nodes_.reserve(json.size() / 8 + 4);
-  Builder builder(this, max_depth, buffer_.data());
+  // Escaped lone surrogates need a "\u"; raw ones are invalid UTF-8.
+  const bool check_surrogates = json.find("\\u") != std::string_view::npos;
+  Builder builder(this, max_depth, buffer_.data(), check_surrogates);
   rj::Reader reader;
   rj::InsituStringStream stream(buffer_.data());
-  constexpr unsigned kFlags = rj::kParseInsituFlag | rj::kParseValidateEncodingFlag |
-                              rj::kParseNumbersAsStringsFlag;
+  constexpr unsigned kFlags = rj::kParseInsituFlag | rj::kParseNumbersAsStringsFlag;
   rj::ParseResult result = reader.Parse<kFlags>(stream, builder);
   if (!result) {
     std::string message = "invalid JSON";

@@ -1,6 +1,7 @@
 #include "json/message_plan.h"
 
 #include <algorithm>
+#include <cstring>
 #include <mutex>
 
 #include "json/json_output.h"
@@ -10,6 +11,9 @@ namespace {
 
 namespace pb = google::protobuf;
 using FD = pb::FieldDescriptor;
+
+// Messages with more names than this look them up in a hash table.
+constexpr size_t kMaxLinearNames = 24;
 
 // Enums whose numbers span at most this many values get a table of names.
 constexpr int kMaxEnumTable = 256;
@@ -90,6 +94,21 @@ std::unique_ptr<MessagePlan> BuildPlan(const pb::Descriptor* descriptor) {
   std::sort(plan->by_number.begin(), plan->by_number.end(), [](const FieldPlan* a, const FieldPlan* b) {
     return a->field->number() < b->field->number();
   });
+  auto add_name = [&](const std::string& name, const FieldPlan* field) {
+    for (const auto& entry : plan->names) {
+      if (entry.first == name) return;
+    }
+    plan->names.emplace_back(name, field);
+  };
+  for (int i = 0; i < plan->field_count; ++i) {
+    const FD* field = descriptor->field(i);
+    if (field->json_name() == field->camelcase_name()) add_name(field->json_name(), &plan->field(i));
+  }
+  for (int i = 0; i < plan->field_count; ++i) add_name(descriptor->field(i)->name(), &plan->field(i));
+  for (int i = 0; i < plan->field_count; ++i) add_name(descriptor->field(i)->json_name(), &plan->field(i));
+  if (plan->names.size() > kMaxLinearNames) {
+    for (const auto& [name, field] : plan->names) plan->name_index.emplace(name, field);
+  }
   return plan;
 }
 
@@ -112,6 +131,17 @@ void AppendJsonString(std::string_view text, std::string* out) {
   out->resize(old_size + MaxQuotedLength(text.size()));
   char* end = AppendQuotedTo(text, out->data() + old_size);
   out->resize(static_cast<size_t>(end - out->data()));
+}
+
+const FieldPlan* MessagePlan::FindByName(std::string_view key) const {
+  if (!name_index.empty()) {
+    auto found = name_index.find(key);
+    return found == name_index.end() ? nullptr : found->second;
+  }
+  for (const auto& [name, field] : names) {
+    if (name.size() == key.size() && std::memcmp(name.data(), key.data(), key.size()) == 0) return field;
+  }
+  return nullptr;
 }
 
 std::string_view FieldPlan::EnumName(int number) const {

@@ -1,7 +1,8 @@
-// MessagePlan: what printing a message type as JSON needs to know about it,
-// worked out once per type instead of once per field per call: its
-// well-known-type form, and for each field the kind of JSON value it holds
-// and its member key already quoted for both naming options.
+// MessagePlan: what converting a message type to and from JSON needs to know
+// about it, worked out once per type instead of once per field per call: its
+// well-known-type form, for each field the kind of JSON value it holds and
+// its member key already quoted for both naming options, and the names input
+// may use for its fields.
 //
 // Plans of types from the generated descriptor pool (compiled-in messages)
 // live for the whole program and are shared by all threads. Plans of other
@@ -15,6 +16,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include <google/protobuf/descriptor.h>
@@ -82,6 +84,17 @@ struct MessagePlan {
   std::vector<const FieldPlan*> by_number;  // the fields in field-number order
 
   const FieldPlan& field(int index) const { return fields[static_cast<size_t>(index)]; }
+
+  // The field a JSON input key names: by json_name or by proto name, as the
+  // mapping requires both to be accepted; null when none has that name.
+  const FieldPlan* FindByName(std::string_view key) const;
+
+  // Every accepted name with its field. Where two fields share a name, the
+  // first entry wins: a json_name that is the plain lowerCamelCase form,
+  // then a proto name, then a json_name set by hand.
+  std::vector<std::pair<std::string, const FieldPlan*>> names;
+  // The same, for messages with many fields.
+  std::unordered_map<std::string_view, const FieldPlan*> name_index;
 };
 
 // Hands out plans: shared ones for generated types, its own for the others.
