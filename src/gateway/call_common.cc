@@ -3,8 +3,8 @@
 #include <strings.h>
 
 #include <algorithm>
-#include <cctype>
 #include <chrono>
+#include <iterator>
 
 #include "gateway/gateway_state.h"
 #include "grpcgw/status.h"
@@ -15,8 +15,9 @@ namespace internal {
 namespace {
 
 // Request headers that grpc-gateway forwards as "grpcgateway-<name>"
-// (the permanent IANA message headers a service may care about).
-constexpr const char* kPermanentHeaders[] = {
+// (the permanent IANA message headers a service may care about). Sorted,
+// for binary search.
+constexpr std::string_view kPermanentHeaders[] = {
     "accept", "accept-charset", "accept-language", "accept-ranges", "authorization",
     "cache-control", "content-type", "cookie", "date", "expect", "from", "host", "if-match",
     "if-modified-since", "if-none-match", "if-schedule-tag-match", "if-unmodified-since",
@@ -25,10 +26,12 @@ constexpr const char* kPermanentHeaders[] = {
 
 constexpr std::string_view kMetadataPrefix = "grpc-metadata-";
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
+// ASCII lower case (header names and metadata keys are ASCII tokens; other
+// bytes are left alone whatever the locale).
+void LowerInPlace(std::string* s) {
+  for (char& c : *s) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
 }
 
 bool ValidMetadataKey(std::string_view key) {
@@ -52,18 +55,18 @@ bool EndsWith(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
 
-// The default rule of DESIGN.md section 4.
-bool DefaultHeaderMatcher(std::string_view header, std::string* key) {
-  std::string lower = Lower(header);
+// The default rule of DESIGN.md section 4, on a header name already in
+// lower case; the key it gives is in lower case too.
+bool DefaultHeaderKey(std::string_view lower, std::string* key) {
   if (lower.compare(0, kMetadataPrefix.size(), kMetadataPrefix) == 0) {
-    *key = lower.substr(kMetadataPrefix.size());
+    key->assign(lower.substr(kMetadataPrefix.size()));
     return true;
   }
-  for (const char* h : kPermanentHeaders) {
-    if (lower == h) {
-      *key = "grpcgateway-" + lower;
-      return true;
-    }
+  if (std::binary_search(std::begin(kPermanentHeaders), std::end(kPermanentHeaders), lower)) {
+    constexpr std::string_view kPrefix = "grpcgateway-";
+    key->reserve(kPrefix.size() + lower.size());
+    key->assign(kPrefix).append(lower);
+    return true;
   }
   return false;
 }
@@ -138,8 +141,10 @@ grpc::Status MakeClientContext(const RequestContext& ctx, std::unique_ptr<grpc::
   auto context = std::make_unique<grpc::ClientContext>();
   const HeaderMatcher& matcher = ctx.options.incoming_header_matcher;
   bool has_deadline = false;
+  std::string lower;  // reused for every header
   for (const auto& [name, value] : ctx.req.headers) {
-    std::string lower = Lower(name);
+    lower.assign(name);
+    LowerInPlace(&lower);
     if (lower == "grpc-timeout") {
       std::chrono::nanoseconds timeout;
       if (!ParseGrpcTimeout(value, &timeout)) {
@@ -162,9 +167,12 @@ grpc::Status MakeClientContext(const RequestContext& ctx, std::unique_ptr<grpc::
       context->AddMetadata(lower, value);
     }
     std::string key;
-    bool keep = matcher ? matcher(name, &key) : DefaultHeaderMatcher(name, &key);
-    if (!keep) continue;
-    key = Lower(key);
+    if (matcher) {
+      if (!matcher(name, &key)) continue;
+      LowerInPlace(&key);
+    } else if (!DefaultHeaderKey(lower, &key)) {
+      continue;
+    }
     if (!ValidMetadataKey(key) || key.rfind("grpc-", 0) == 0) {
       return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                           "header \"" + name + "\": \"" + key + "\" is not a valid metadata key");

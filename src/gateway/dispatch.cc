@@ -145,10 +145,10 @@ httplib::Server::HandlerResponse GatewayDispatch::Handle(const httplib::Request&
   Router::Outcome outcome = router_.Lookup(req.method, path, &match, &allowed, &error);
   if (outcome == Router::Outcome::kNotFound) return httplib::Server::HandlerResponse::Unhandled;
 
-  GatewayOptions default_options;
+  static const GatewayOptions kDefaultOptions;  // for 405 and 400 answers, which have no binding
   const CompiledBinding* binding = outcome == Router::Outcome::kMatch ? bindings_[match.target].get() : nullptr;
   RequestContext ctx{req, res, *conn, binding ? *binding : *bindings_.front(),
-                     binding ? binding->gateway->options : default_options, nullptr};
+                     binding ? binding->gateway->options : kDefaultOptions, nullptr};
   try {
     if (outcome == Router::Outcome::kMethodNotAllowed) {
       std::string allow;

@@ -120,10 +120,13 @@ void ServeUnary(RequestContext& ctx) {
   std::unique_ptr<google::protobuf::Message> response(method.response_prototype->New());
   auto completion = std::make_shared<Completion>();
   method.unary(context.get(), *ctx.request, response.get(), [completion](grpc::Status status) {
-    std::lock_guard<std::mutex> lock(completion->mu);
-    completion->status = std::move(status);
-    completion->done = true;
-    completion->cv.notify_all();
+    {
+      std::lock_guard<std::mutex> lock(completion->mu);
+      completion->status = std::move(status);
+      completion->done = true;
+    }
+    // After the unlock, so that the woken worker does not block on mu.
+    completion->cv.notify_one();
   });
 
   {
