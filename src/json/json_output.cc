@@ -39,9 +39,10 @@ inline bool NeedsEscape(uint64_t word) {
 
 }  // namespace
 
-char* AppendQuotedTo(std::string_view text, char* out) {
+char* AppendQuotedTo(std::string_view text, char* out, bool* non_ascii) {
   const char* p = text.data();
   const char* const end = p + text.size();
+  uint64_t high = 0;  // the high bits of every byte seen
   *out++ = '"';
   while (p < end) {
     // Runs of bytes that need no escape, eight at a time.
@@ -49,12 +50,14 @@ char* AppendQuotedTo(std::string_view text, char* out) {
       uint64_t word;
       std::memcpy(&word, p, 8);
       if (NeedsEscape(word)) break;
+      high |= word;
       std::memcpy(out, &word, 8);
       p += 8;
       out += 8;
     }
     if (p >= end) break;
     const char c = *p++;
+    high |= static_cast<unsigned char>(c);
     const char escape = kEscape[static_cast<unsigned char>(c)];
     if (escape == 0) {
       *out++ = c;
@@ -73,6 +76,7 @@ char* AppendQuotedTo(std::string_view text, char* out) {
     }
   }
   *out++ = '"';
+  if ((high & 0x8080808080808080ull) != 0) *non_ascii = true;
   return out;
 }
 

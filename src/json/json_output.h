@@ -20,8 +20,9 @@ constexpr size_t MaxQuotedLength(size_t size) { return 2 + 6 * size; }
 // for MaxQuotedLength(text.size()) bytes); returns the end of what it wrote.
 // Escapes '"', '\\' and the control characters below U+0020 (\b \f \n \r \t
 // by letter, the rest as \u00XX); copies every other byte as it is, so the
-// text must already be valid UTF-8.
-char* AppendQuotedTo(std::string_view text, char* out);
+// text must be valid UTF-8 for the result to be JSON. Sets *non_ascii when
+// the text has a byte above 0x7F (only then can it be invalid UTF-8).
+char* AppendQuotedTo(std::string_view text, char* out, bool* non_ascii);
 
 // Appends `text` quoted and escaped as above.
 void AppendJsonString(std::string_view text, std::string* out);
@@ -60,7 +61,10 @@ class JsonOutput {
     cursor_ = p + text.size();
   }
   // A JSON string, escaped (the text must be valid UTF-8).
-  void Quoted(std::string_view text) { cursor_ = AppendQuotedTo(text, Reserve(MaxQuotedLength(text.size()))); }
+  void Quoted(std::string_view text) {
+    bool non_ascii = false;
+    cursor_ = AppendQuotedTo(text, Reserve(MaxQuotedLength(text.size())), &non_ascii);
+  }
 
   // Ends the output: the string holds what was there before plus what was
   // written.

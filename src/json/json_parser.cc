@@ -149,7 +149,7 @@ grpc::Status MessageParser::MergeObject(const JsonNode& node, pb::Message* messa
                                         bool skip_type_key) {
   if (node.kind != JsonNode::kObject) return Expected("an object", node);
   const pb::Descriptor* descriptor = plan.descriptor;
-  const pb::Reflection* reflection = message->GetReflection();
+  const pb::Reflection* reflection = plan.ReflectionOf(*message);
   IndexSet seen_fields(plan.field_count);
   IndexSet seen_oneofs(descriptor->oneof_decl_count());
   for (uint32_t i = 0; i < node.size; ++i) {

@@ -46,8 +46,11 @@ grpc::Status MessagePrinter::ErrorStatus() const {
 }
 
 bool MessagePrinter::String(std::string_view value) {
-  if (!internal::IsValidUtf8(value)) return Fail("string is not valid UTF-8");
-  output_->Quoted(value);
+  bool non_ascii = false;
+  char* end = AppendQuotedTo(value, output_->Reserve(MaxQuotedLength(value.size())), &non_ascii);
+  // Checked after the copy, which is harmless: it is committed only if valid.
+  if (non_ascii && !internal::IsValidUtf8(value)) return Fail("string is not valid UTF-8");
+  output_->Commit(end);
   return true;
 }
 
@@ -137,14 +140,14 @@ bool MessagePrinter::PrintMessage(const pb::Message& message, const MessagePlan&
       return PrintFieldMask(message, plan);
     case WellKnown::kStruct:
       // Struct is map<string, Value> fields = 1.
-      return PrintMap(message, message.GetReflection(), plan.field(0),
-                      message.GetReflection()->FieldSize(message, plan.field(0).field), depth);
+      return PrintMap(message, plan.ReflectionOf(message), plan.field(0),
+                      plan.ReflectionOf(message)->FieldSize(message, plan.field(0).field), depth);
     case WellKnown::kValue:
       return PrintStructValue(message, plan, depth);
     case WellKnown::kListValue:
       return PrintListValue(message, plan, depth);
     case WellKnown::kWrapper:
-      return PrintSingular(message, message.GetReflection(), plan.field(0), depth);
+      return PrintSingular(message, plan.ReflectionOf(message), plan.field(0), depth);
   }
   output_->Put('{');
   if (!PrintFields(message, plan, depth, true)) return false;
@@ -154,7 +157,7 @@ bool MessagePrinter::PrintMessage(const pb::Message& message, const MessagePlan&
 
 bool MessagePrinter::PrintFields(const pb::Message& message, const MessagePlan& plan, int depth,
                                  bool first) {
-  const pb::Reflection* reflection = message.GetReflection();
+  const pb::Reflection* reflection = plan.ReflectionOf(message);
   if (!options_.emit_unpopulated) {
     // The fields ListFields() would give, in its order, each read once.
     for (const FieldPlan* field : plan.by_number) {
@@ -363,7 +366,7 @@ bool MessagePrinter::PrintMap(const pb::Message& message, const pb::Reflection* 
   const pb::Reflection* entry_reflection = nullptr;
   for (int i = 0; i < size; ++i) {
     const pb::Message& entry = reflection->GetRepeatedMessage(message, field.field, i);
-    if (entry_reflection == nullptr) entry_reflection = entry.GetReflection();
+    if (entry_reflection == nullptr) entry_reflection = entry_plan.ReflectionOf(entry);
     if (i > 0) output_->Put(',');
     switch (key.kind) {
       case ValueKind::kString:

@@ -13,7 +13,7 @@ namespace pb = google::protobuf;
 
 bool MessagePrinter::PrintAny(const pb::Message& any, const MessagePlan& plan, int depth) {
   // Any: string type_url = 1; bytes value = 2;
-  const pb::Reflection* reflection = any.GetReflection();
+  const pb::Reflection* reflection = plan.ReflectionOf(any);
   std::string type_url_scratch;
   const std::string& type_url = reflection->GetStringReference(any, plan.field(0).field, &type_url_scratch);
   std::string value_scratch;
@@ -42,7 +42,7 @@ bool MessagePrinter::PrintAny(const pb::Message& any, const MessagePlan& plan, i
 
 bool MessagePrinter::PrintTime(const pb::Message& message, const MessagePlan& plan, bool is_timestamp) {
   // Timestamp and Duration: int64 seconds = 1; int32 nanos = 2;
-  const pb::Reflection* reflection = message.GetReflection();
+  const pb::Reflection* reflection = plan.ReflectionOf(message);
   const int64_t seconds = reflection->GetInt64(message, plan.field(0).field);
   const int32_t nanos = reflection->GetInt32(message, plan.field(1).field);
   scratch_.clear();
@@ -60,7 +60,7 @@ bool MessagePrinter::PrintTime(const pb::Message& message, const MessagePlan& pl
 }
 
 bool MessagePrinter::PrintFieldMask(const pb::Message& message, const MessagePlan& plan) {
-  const pb::Reflection* reflection = message.GetReflection();
+  const pb::Reflection* reflection = plan.ReflectionOf(message);
   const FD* paths = plan.field(0).field;  // repeated string paths = 1;
   std::string joined;
   std::string converted;
@@ -77,7 +77,7 @@ bool MessagePrinter::PrintFieldMask(const pb::Message& message, const MessagePla
 }
 
 bool MessagePrinter::PrintListValue(const pb::Message& message, const MessagePlan& plan, int depth) {
-  const pb::Reflection* reflection = message.GetReflection();
+  const pb::Reflection* reflection = plan.ReflectionOf(message);
   const FieldPlan& values = plan.field(0);  // repeated Value values = 1;
   const MessagePlan& value_plan = plans_.MessageOf(values);
   output_->Put('[');
@@ -93,7 +93,7 @@ bool MessagePrinter::PrintListValue(const pb::Message& message, const MessagePla
 }
 
 bool MessagePrinter::PrintStructValue(const pb::Message& message, const MessagePlan& plan, int depth) {
-  const pb::Reflection* reflection = message.GetReflection();
+  const pb::Reflection* reflection = plan.ReflectionOf(message);
   const FD* field = reflection->GetOneofFieldDescriptor(message, plan.descriptor->oneof_decl(0));
   if (field == nullptr) return Fail("Value has no kind set");
   switch (field->number()) {

@@ -74,6 +74,12 @@ void FillEnumNames(const pb::EnumDescriptor* type, FieldPlan* plan) {
 std::unique_ptr<MessagePlan> BuildPlan(const pb::Descriptor* descriptor) {
   auto plan = std::make_unique<MessagePlan>();
   plan->descriptor = descriptor;
+  if (descriptor->file()->pool() == pb::DescriptorPool::generated_pool()) {
+    if (const pb::Message* prototype = pb::MessageFactory::generated_factory()->GetPrototype(descriptor)) {
+      plan->generated_type = &typeid(*prototype);
+      plan->generated_reflection = prototype->GetReflection();
+    }
+  }
   plan->well_known = ClassifyMessage(descriptor);
   plan->field_count = descriptor->field_count();
   plan->fields = std::make_unique<FieldPlan[]>(static_cast<size_t>(plan->field_count));
@@ -129,7 +135,8 @@ SharedPlans& Shared() {
 void AppendJsonString(std::string_view text, std::string* out) {
   const size_t old_size = out->size();
   out->resize(old_size + MaxQuotedLength(text.size()));
-  char* end = AppendQuotedTo(text, out->data() + old_size);
+  bool non_ascii = false;
+  char* end = AppendQuotedTo(text, out->data() + old_size, &non_ascii);
   out->resize(static_cast<size_t>(end - out->data()));
 }
 

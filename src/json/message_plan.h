@@ -15,11 +15,13 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <typeinfo>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include <google/protobuf/descriptor.h>
+#include <google/protobuf/message.h>
 
 #include "json/well_known.h"
 
@@ -79,11 +81,23 @@ struct FieldPlan {
 struct MessagePlan {
   const google::protobuf::Descriptor* descriptor = nullptr;
   WellKnown well_known = WellKnown::kNone;
+  // For a type of the generated pool: the C++ class compiled for it and
+  // that class's reflection; else null.
+  const std::type_info* generated_type = nullptr;
+  const google::protobuf::Reflection* generated_reflection = nullptr;
   int field_count = 0;
   std::unique_ptr<FieldPlan[]> fields;  // by FieldDescriptor::index()
   std::vector<const FieldPlan*> by_number;  // the fields in field-number order
 
   const FieldPlan& field(int index) const { return fields[static_cast<size_t>(index)]; }
+
+  // The reflection of `message` (of this type). Cheaper than
+  // message.GetReflection() for compiled-in messages, which pays a
+  // call_once each time.
+  const google::protobuf::Reflection* ReflectionOf(const google::protobuf::Message& message) const {
+    if (generated_type != nullptr && typeid(message) == *generated_type) return generated_reflection;
+    return message.GetReflection();
+  }
 
   // The field a JSON input key names: by json_name or by proto name, as the
   // mapping requires both to be accepted; null when none has that name.

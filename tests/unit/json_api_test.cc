@@ -2,7 +2,12 @@
 // appending, binding one value to a field, error messages and limits.
 #include <catch2/catch.hpp>
 
+#include <memory>
 #include <string>
+#include <thread>
+#include <vector>
+
+#include <google/protobuf/dynamic_message.h>
 
 #include "grpcgw/json.h"
 #include "json_test.pb.h"
@@ -154,6 +159,63 @@ TEST_CASE("input nesting is limited", "[json]") {
   grpcgw::JsonOptions shallow;
   shallow.max_depth = 10;
   CHECK_FALSE(grpcgw::JsonToMessage(nested, &message, shallow).ok());
+}
+
+// The codec keeps what it learns about compiled-in types; a dynamic message
+// of such a type has its own reflection, which must be the one used.
+TEST_CASE("a dynamic message of a compiled-in type converts like the compiled one", "[json]") {
+  const TestAllTypes compiled = FromText<TestAllTypes>(
+      "optional_int32: 1 optional_string: 'é' optional_nested_message { a: 2 } repeated_string: ['x', 'y'] "
+      "map_string_string { key: 'k' value: 'v' } optional_timestamp { seconds: 1 } "
+      "optional_any { [type.googleapis.com/grpcgw_test.TestAllTypes.NestedMessage] { a: 3 } } "
+      "optional_value { list_value { values { number_value: 1.5 } } } optional_nested_enum: BAR");
+  google::protobuf::DynamicMessageFactory factory;  // the generated pool's types, as dynamic messages
+  const google::protobuf::Message* prototype = factory.GetPrototype(TestAllTypes::descriptor());
+  std::unique_ptr<google::protobuf::Message> dynamic(prototype->New());
+  REQUIRE(dynamic->ParseFromString(compiled.SerializeAsString()));
+  for (bool emit_unpopulated : {false, true}) {
+    DYNAMIC_SECTION("emit_unpopulated " << emit_unpopulated) {
+      grpcgw::JsonOptions options;
+      options.emit_unpopulated = emit_unpopulated;
+      std::string from_compiled, from_dynamic;
+      REQUIRE(grpcgw::MessageToJson(compiled, &from_compiled, options).ok());
+      REQUIRE(grpcgw::MessageToJson(*dynamic, &from_dynamic, options).ok());
+      CHECK(from_dynamic == from_compiled);
+      std::unique_ptr<google::protobuf::Message> parsed(prototype->New());
+      grpc::Status status = grpcgw::JsonToMessage(from_compiled, parsed.get());
+      INFO(status.error_message());
+      REQUIRE(status.ok());
+      std::string diff;
+      const bool same = SameMessage(*parsed, *dynamic, &diff);
+      INFO(diff);
+      CHECK(same);
+    }
+  }
+}
+
+TEST_CASE("concurrent conversions of the same types agree", "[json]") {
+  const TestAllTypes message = FromText<TestAllTypes>(
+      "optional_int32: 1 optional_nested_message { corecursive { optional_int64: 2 } } "
+      "map_int32_int32 { key: 1 value: 2 } optional_duration { seconds: 3 } optional_bool_wrapper { value: true }");
+  std::string expected;
+  REQUIRE(grpcgw::MessageToJson(message, &expected).ok());
+  constexpr int kThreads = 4;
+  std::vector<int> failures(kThreads, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 200; ++i) {
+        std::string json;
+        TestAllTypes parsed;
+        if (!grpcgw::MessageToJson(message, &json).ok() || json != expected) ++failures[t];
+        if (!grpcgw::JsonToMessage(json, &parsed).ok() || parsed.SerializeAsString() != message.SerializeAsString()) {
+          ++failures[t];
+        }
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  for (int t = 0; t < kThreads; ++t) CHECK(failures[t] == 0);
 }
 
 }  // namespace
