@@ -1,6 +1,7 @@
 // MessageParser: fills a message from a JsonTree with reflection, following
-// the proto3 JSON mapping. The well-known types live in
-// json_parser_well_known.cc, the rest in json_parser.cc.
+// the proto3 JSON mapping. Messages, repeated fields and maps live in
+// json_parser.cc, scalar values in json_parser_values.cc, the well-known
+// types in json_parser_well_known.cc.
 #ifndef GRPCGW_SRC_JSON_JSON_PARSER_H_
 #define GRPCGW_SRC_JSON_JSON_PARSER_H_
 
