@@ -5,6 +5,7 @@
 #ifndef GRPCGW_SRC_JSON_JSON_PRINTER_H_
 #define GRPCGW_SRC_JSON_JSON_PRINTER_H_
 
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -60,8 +61,18 @@ class MessagePrinter {
 
   // The member key of `field`, after a comma unless *first.
   void Key(const FieldPlan& field, bool* first) {
-    output_->Append(field.Key(options_.use_proto_names).substr(*first ? 1 : 0));
+    const size_t skip = *first ? 1 : 0;
     *first = false;
+    const bool proto_names = options_.use_proto_names;
+    const std::string_view key = field.Key(proto_names);
+    if (field.has_padded_keys) {
+      // One fixed-size copy, cheaper than a call for a few bytes.
+      char* p = output_->Reserve(FieldPlan::kPaddedKey);
+      std::memcpy(p, field.padded_keys[proto_names ? 1 : 0] + skip, FieldPlan::kPaddedKey);
+      output_->Commit(p + key.size() - skip);
+    } else {
+      output_->Append(key.substr(skip));
+    }
   }
 
   // Values; strings are checked for UTF-8.

@@ -45,17 +45,16 @@ bool MessagePrinter::PrintTime(const pb::Message& message, const MessagePlan& pl
   const pb::Reflection* reflection = plan.ReflectionOf(message);
   const int64_t seconds = reflection->GetInt64(message, plan.field(0).field);
   const int32_t nanos = reflection->GetInt32(message, plan.field(1).field);
-  scratch_.clear();
-  if (is_timestamp) {
-    if (!FormatTimestamp(seconds, nanos, &scratch_)) {
-      return Fail("Timestamp out of range (seconds " + std::to_string(seconds) + ", nanos " +
-                  std::to_string(nanos) + ")");
-    }
-  } else if (!FormatDuration(seconds, nanos, &scratch_)) {
-    return Fail("Duration out of range (seconds " + std::to_string(seconds) + ", nanos " +
-                std::to_string(nanos) + ")");
+  char* start = output_->Reserve(kMaxTimeChars + 2);
+  start[0] = '"';
+  const size_t length = is_timestamp ? FormatTimestamp(seconds, nanos, start + 1)
+                                     : FormatDuration(seconds, nanos, start + 1);
+  if (length == 0) {
+    return Fail(std::string(is_timestamp ? "Timestamp" : "Duration") + " out of range (seconds " +
+                std::to_string(seconds) + ", nanos " + std::to_string(nanos) + ")");
   }
-  output_->Quoted(scratch_);
+  start[length + 1] = '"';
+  output_->Commit(start + length + 2);
   return true;
 }
 

@@ -94,6 +94,11 @@ std::unique_ptr<MessagePlan> BuildPlan(const pb::Descriptor* descriptor) {
     f.in_oneof = field->containing_oneof() != nullptr;
     f.json_key = MemberKey(field->json_name());
     f.proto_key = MemberKey(field->name());
+    if (f.json_key.size() <= FieldPlan::kPaddedKey && f.proto_key.size() <= FieldPlan::kPaddedKey) {
+      f.has_padded_keys = true;
+      std::memcpy(f.padded_keys[0], f.json_key.data(), f.json_key.size());
+      std::memcpy(f.padded_keys[1], f.proto_key.data(), f.proto_key.size());
+    }
     if (f.kind == ValueKind::kEnum) FillEnumNames(field->enum_type(), &f);
     plan->by_number.push_back(&f);
   }

@@ -66,6 +66,12 @@ struct FieldPlan {
   bool in_oneof = false;      // a member of a oneof, real or synthetic
   std::string json_key;
   std::string proto_key;
+  // When both keys have at most kPaddedKey bytes: the keys again, [0] json
+  // and [1] proto, zero-padded so that a fixed-size copy of kPaddedKey bytes
+  // from offset 0 or 1 stays inside.
+  static constexpr size_t kPaddedKey = 32;
+  bool has_padded_keys = false;
+  char padded_keys[2][kPaddedKey + 1] = {};
 
   // kEnum: the quoted names of the numbers enum_min .. enum_min + size - 1,
   // the first declared name of each (empty where no value has the number);

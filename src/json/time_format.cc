@@ -39,27 +39,23 @@ int DaysInMonth(int64_t year, int month) {
   return month == 2 && IsLeapYear(year) ? 29 : kDays[month - 1];
 }
 
-void AppendDigits(int64_t value, int width, std::string* out) {
-  char buf[20];
+// Writes `value` as exactly `width` digits (zero-padded); returns the end.
+char* WriteDigits(int64_t value, int width, char* out) {
   for (int i = width - 1; i >= 0; --i) {
-    buf[i] = static_cast<char>('0' + value % 10);
+    out[i] = static_cast<char>('0' + value % 10);
     value /= 10;
   }
-  out->append(buf, static_cast<size_t>(width));
+  return out + width;
 }
 
-// Appends ".fff", ".ffffff" or ".fffffffff" (nothing for 0): the shortest of
-// the three that holds `nanos` exactly.
-void AppendNanos(int32_t nanos, std::string* out) {
-  if (nanos == 0) return;
-  out->push_back('.');
-  if (nanos % 1000000 == 0) {
-    AppendDigits(nanos / 1000000, 3, out);
-  } else if (nanos % 1000 == 0) {
-    AppendDigits(nanos / 1000, 6, out);
-  } else {
-    AppendDigits(nanos, 9, out);
-  }
+// Writes ".fff", ".ffffff" or ".fffffffff" (nothing for 0): the shortest of
+// the three that holds `nanos` exactly. Returns the end.
+char* WriteNanos(int32_t nanos, char* out) {
+  if (nanos == 0) return out;
+  *out++ = '.';
+  if (nanos % 1000000 == 0) return WriteDigits(nanos / 1000000, 3, out);
+  if (nanos % 1000 == 0) return WriteDigits(nanos / 1000, 6, out);
+  return WriteDigits(nanos, 9, out);
 }
 
 // Reads exactly `width` digits at text[*pos].
@@ -102,9 +98,9 @@ bool ReadFraction(std::string_view text, size_t* pos, int32_t* nanos) {
 
 }  // namespace
 
-bool FormatTimestamp(int64_t seconds, int32_t nanos, std::string* out) {
-  if (seconds < kTimestampMinSeconds || seconds > kTimestampMaxSeconds) return false;
-  if (nanos < 0 || nanos > 999999999) return false;
+size_t FormatTimestamp(int64_t seconds, int32_t nanos, char* out) {
+  if (seconds < kTimestampMinSeconds || seconds > kTimestampMaxSeconds) return 0;
+  if (nanos < 0 || nanos > 999999999) return 0;
   int64_t days = seconds / kSecondsPerDay;
   int64_t second_of_day = seconds % kSecondsPerDay;
   if (second_of_day < 0) {
@@ -114,20 +110,20 @@ bool FormatTimestamp(int64_t seconds, int32_t nanos, std::string* out) {
   int64_t year;
   int month, day;
   CivilFromDays(days, &year, &month, &day);
-  AppendDigits(year, 4, out);
-  out->push_back('-');
-  AppendDigits(month, 2, out);
-  out->push_back('-');
-  AppendDigits(day, 2, out);
-  out->push_back('T');
-  AppendDigits(second_of_day / 3600, 2, out);
-  out->push_back(':');
-  AppendDigits(second_of_day / 60 % 60, 2, out);
-  out->push_back(':');
-  AppendDigits(second_of_day % 60, 2, out);
-  AppendNanos(nanos, out);
-  out->push_back('Z');
-  return true;
+  char* p = WriteDigits(year, 4, out);
+  *p++ = '-';
+  p = WriteDigits(month, 2, p);
+  *p++ = '-';
+  p = WriteDigits(day, 2, p);
+  *p++ = 'T';
+  p = WriteDigits(second_of_day / 3600, 2, p);
+  *p++ = ':';
+  p = WriteDigits(second_of_day / 60 % 60, 2, p);
+  *p++ = ':';
+  p = WriteDigits(second_of_day % 60, 2, p);
+  p = WriteNanos(nanos, p);
+  *p++ = 'Z';
+  return static_cast<size_t>(p - out);
 }
 
 bool ParseTimestamp(std::string_view text, int64_t* seconds, int32_t* nanos) {
@@ -170,12 +166,13 @@ bool ParseTimestamp(std::string_view text, int64_t* seconds, int32_t* nanos) {
   return true;
 }
 
-bool FormatDuration(int64_t seconds, int32_t nanos, std::string* out) {
-  if (seconds < -kDurationMaxSeconds || seconds > kDurationMaxSeconds) return false;
-  if (nanos < -999999999 || nanos > 999999999) return false;
-  if ((seconds < 0 && nanos > 0) || (seconds > 0 && nanos < 0)) return false;
+size_t FormatDuration(int64_t seconds, int32_t nanos, char* out) {
+  if (seconds < -kDurationMaxSeconds || seconds > kDurationMaxSeconds) return 0;
+  if (nanos < -999999999 || nanos > 999999999) return 0;
+  if ((seconds < 0 && nanos > 0) || (seconds > 0 && nanos < 0)) return 0;
+  char* p = out;
   if (seconds < 0 || nanos < 0) {
-    out->push_back('-');
+    *p++ = '-';
     seconds = -seconds;
     nanos = -nanos;
   }
@@ -185,10 +182,10 @@ bool FormatDuration(int64_t seconds, int32_t nanos, std::string* out) {
     buf[n++] = static_cast<char>('0' + seconds % 10);
     seconds /= 10;
   } while (seconds > 0);
-  while (n > 0) out->push_back(buf[--n]);
-  AppendNanos(nanos, out);
-  out->push_back('s');
-  return true;
+  while (n > 0) *p++ = buf[--n];
+  p = WriteNanos(nanos, p);
+  *p++ = 's';
+  return static_cast<size_t>(p - out);
 }
 
 bool ParseDuration(std::string_view text, int64_t* seconds, int32_t* nanos) {

@@ -3,6 +3,7 @@
 #ifndef GRPCGW_SRC_JSON_TIME_FORMAT_H_
 #define GRPCGW_SRC_JSON_TIME_FORMAT_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -15,19 +16,24 @@ inline constexpr int64_t kTimestampMaxSeconds = 253402300799;
 // +-10000 years, as google/protobuf/duration.proto says.
 inline constexpr int64_t kDurationMaxSeconds = 315576000000;
 
-// Appends "YYYY-MM-DDThh:mm:ss[.fff|.ffffff|.fffffffff]Z". Returns false when
-// the value is out of range (seconds outside the years 1..9999, nanos outside
+// Largest number of bytes FormatTimestamp/FormatDuration write.
+inline constexpr size_t kMaxTimeChars = 32;
+
+// Writes "YYYY-MM-DDThh:mm:ss[.fff|.ffffff|.fffffffff]Z" to `out` (room for
+// kMaxTimeChars), returns the length. Returns 0, writing nothing, when the
+// value is out of range (seconds outside the years 1..9999, nanos outside
 // [0, 999999999]).
-bool FormatTimestamp(int64_t seconds, int32_t nanos, std::string* out);
+size_t FormatTimestamp(int64_t seconds, int32_t nanos, char* out);
 
 // Parses RFC 3339 "YYYY-MM-DDThh:mm:ss[.1-9 digits](Z|+hh:mm|-hh:mm)", upper
 // case 'T' and 'Z' only, and checks the range.
 bool ParseTimestamp(std::string_view text, int64_t* seconds, int32_t* nanos);
 
-// Appends "<seconds>[.fff|.ffffff|.fffffffff]s", with a leading '-' for a
-// negative duration. Returns false when out of range or when seconds and
-// nanos have different signs.
-bool FormatDuration(int64_t seconds, int32_t nanos, std::string* out);
+// Writes "<seconds>[.fff|.ffffff|.fffffffff]s", with a leading '-' for a
+// negative duration, to `out` (room for kMaxTimeChars), returns the length.
+// Returns 0, writing nothing, when out of range or when seconds and nanos
+// have different signs.
+size_t FormatDuration(int64_t seconds, int32_t nanos, char* out);
 
 // Parses "-?<digits>[.<1-9 digits>]s" and checks the range.
 bool ParseDuration(std::string_view text, int64_t* seconds, int32_t* nanos);

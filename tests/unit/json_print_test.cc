@@ -5,6 +5,10 @@
 
 #include <cmath>
 #include <limits>
+#include <memory>
+
+#include <google/protobuf/descriptor.pb.h>
+#include <google/protobuf/dynamic_message.h>
 
 #include "grpcgw/json.h"
 #include "json_test.pb.h"
@@ -195,6 +199,51 @@ TEST_CASE("print fails on strings that are not UTF-8 and on deep nesting", "[jso
   grpcgw::JsonOptions deeper;
   deeper.max_depth = 200;
   CHECK(grpcgw::MessageToJson(deep, &json, deeper).ok());
+}
+
+TEST_CASE("print escapes keys from json_name options and writes long keys", "[json]") {
+  // Field names the compiled test messages do not have: one longer than any
+  // there, and a json_name with characters JSON must escape.
+  google::protobuf::DescriptorPool pool;
+  google::protobuf::FileDescriptorProto file;
+  file.set_name("print_keys_test.proto");
+  file.set_package("keys");
+  file.set_syntax("proto3");
+  auto* type = file.add_message_type();
+  type->set_name("Keys");
+  auto* long_name = type->add_field();
+  long_name->set_name("a_field_name_that_is_longer_than_forty_bytes_in_json");
+  long_name->set_number(1);
+  long_name->set_type(google::protobuf::FieldDescriptorProto::TYPE_INT32);
+  long_name->set_label(google::protobuf::FieldDescriptorProto::LABEL_OPTIONAL);
+  auto* odd = type->add_field();
+  odd->set_name("odd");
+  odd->set_json_name("we\"ird\\key");
+  odd->set_number(2);
+  odd->set_type(google::protobuf::FieldDescriptorProto::TYPE_INT32);
+  odd->set_label(google::protobuf::FieldDescriptorProto::LABEL_OPTIONAL);
+  REQUIRE(pool.BuildFile(file) != nullptr);
+  google::protobuf::DynamicMessageFactory factory(&pool);
+  const google::protobuf::Descriptor* descriptor = pool.FindMessageTypeByName("keys.Keys");
+  std::unique_ptr<google::protobuf::Message> message(factory.GetPrototype(descriptor)->New());
+  const google::protobuf::Reflection* reflection = message->GetReflection();
+  reflection->SetInt32(message.get(), descriptor->field(0), 1);
+  reflection->SetInt32(message.get(), descriptor->field(1), 2);
+
+  std::string json;
+  REQUIRE(grpcgw::MessageToJson(*message, &json).ok());
+  CHECK(json == R"({"aFieldNameThatIsLongerThanFortyBytesInJson":1,"we\"ird\\key":2})");
+  grpcgw::JsonOptions proto_names;
+  proto_names.use_proto_names = true;
+  REQUIRE(grpcgw::MessageToJson(*message, &json, proto_names).ok());
+  CHECK(json == R"({"a_field_name_that_is_longer_than_forty_bytes_in_json":1,"odd":2})");
+
+  // And back: the escaped key names the field.
+  std::unique_ptr<google::protobuf::Message> parsed(factory.GetPrototype(descriptor)->New());
+  grpc::Status status = grpcgw::JsonToMessage(R"({"we\"ird\\key":3})", parsed.get());
+  INFO(status.error_message());
+  REQUIRE(status.ok());
+  CHECK(parsed->GetReflection()->GetInt32(*parsed, descriptor->field(1)) == 3);
 }
 
 }  // namespace
