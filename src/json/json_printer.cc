@@ -114,9 +114,15 @@ void MessagePrinter::Float(float value) {
 
 void MessagePrinter::Enum(const FieldPlan& field, int number) {
   if (!options_.enums_as_ints) {
-    std::string_view name = field.EnumName(number);
-    if (!name.empty()) {
-      output_->Append(name);
+    if (!field.enum_names.empty()) {
+      const std::string_view name = field.EnumName(number);
+      if (!name.empty()) {
+        output_->Append(name);
+        return;
+      }
+    } else if (const pb::EnumValueDescriptor* value = field.field->enum_type()->FindValueByNumber(number)) {
+      // Numbers too spread out for a table (rare).
+      output_->Quoted(value->name());
       return;
     }
   }

@@ -158,17 +158,8 @@ const FieldPlan* MessagePlan::FindByName(std::string_view key) const {
 
 std::string_view FieldPlan::EnumName(int number) const {
   const int64_t slot = static_cast<int64_t>(number) - enum_min;
-  if (!enum_names.empty()) {
-    if (slot < 0 || slot >= static_cast<int64_t>(enum_names.size())) return {};
-    return enum_names[static_cast<size_t>(slot)];
-  }
-  // Numbers too spread out for a table: look the name up (rare).
-  const pb::EnumValueDescriptor* value = field->enum_type()->FindValueByNumber(number);
-  if (value == nullptr) return {};
-  thread_local std::string quoted;
-  quoted.clear();
-  AppendJsonString(value->name(), &quoted);
-  return quoted;
+  if (slot < 0 || slot >= static_cast<int64_t>(enum_names.size())) return {};
+  return enum_names[static_cast<size_t>(slot)];
 }
 
 const MessagePlan& PlanCache::Get(const pb::Descriptor* descriptor) {

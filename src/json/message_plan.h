@@ -54,8 +54,9 @@ struct FieldPlan {
   // Write it from offset 1 for the first member of an object.
   std::string_view Key(bool use_proto_names) const { return use_proto_names ? proto_key : json_key; }
 
-  // kEnum: the quoted name to print for `number`, or empty when the number
-  // has no name (then it prints as a number).
+  // kEnum with a table of names (enum_names not empty): the quoted name to
+  // print for `number`, or empty when the number has no name (then it prints
+  // as a number).
   std::string_view EnumName(int number) const;
 
   const google::protobuf::FieldDescriptor* field = nullptr;

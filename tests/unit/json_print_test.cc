@@ -201,9 +201,10 @@ TEST_CASE("print fails on strings that are not UTF-8 and on deep nesting", "[jso
   CHECK(grpcgw::MessageToJson(deep, &json, deeper).ok());
 }
 
-TEST_CASE("print escapes keys from json_name options and writes long keys", "[json]") {
-  // Field names the compiled test messages do not have: one longer than any
-  // there, and a json_name with characters JSON must escape.
+TEST_CASE("print writes long keys, escaped json_name keys and enums with spread-out numbers", "[json]") {
+  // What the compiled test messages do not have: a field name longer than
+  // any there, a json_name with characters JSON must escape, and an enum
+  // whose numbers are far apart.
   google::protobuf::DescriptorPool pool;
   google::protobuf::FileDescriptorProto file;
   file.set_name("print_keys_test.proto");
@@ -222,6 +223,18 @@ TEST_CASE("print escapes keys from json_name options and writes long keys", "[js
   odd->set_number(2);
   odd->set_type(google::protobuf::FieldDescriptorProto::TYPE_INT32);
   odd->set_label(google::protobuf::FieldDescriptorProto::LABEL_OPTIONAL);
+  auto* sparse_enum = file.add_enum_type();
+  sparse_enum->set_name("Sparse");
+  sparse_enum->add_value()->set_name("SPARSE_ZERO");
+  sparse_enum->mutable_value(0)->set_number(0);
+  sparse_enum->add_value()->set_name("SPARSE_FAR");
+  sparse_enum->mutable_value(1)->set_number(1000000);
+  auto* sparse = type->add_field();
+  sparse->set_name("sparse");
+  sparse->set_number(3);
+  sparse->set_type(google::protobuf::FieldDescriptorProto::TYPE_ENUM);
+  sparse->set_type_name(".keys.Sparse");
+  sparse->set_label(google::protobuf::FieldDescriptorProto::LABEL_REPEATED);
   REQUIRE(pool.BuildFile(file) != nullptr);
   google::protobuf::DynamicMessageFactory factory(&pool);
   const google::protobuf::Descriptor* descriptor = pool.FindMessageTypeByName("keys.Keys");
@@ -229,14 +242,17 @@ TEST_CASE("print escapes keys from json_name options and writes long keys", "[js
   const google::protobuf::Reflection* reflection = message->GetReflection();
   reflection->SetInt32(message.get(), descriptor->field(0), 1);
   reflection->SetInt32(message.get(), descriptor->field(1), 2);
+  for (int number : {1000000, 0, 7}) reflection->AddEnumValue(message.get(), descriptor->field(2), number);
 
   std::string json;
   REQUIRE(grpcgw::MessageToJson(*message, &json).ok());
-  CHECK(json == R"({"aFieldNameThatIsLongerThanFortyBytesInJson":1,"we\"ird\\key":2})");
+  CHECK(json ==
+        R"({"aFieldNameThatIsLongerThanFortyBytesInJson":1,"we\"ird\\key":2,"sparse":["SPARSE_FAR","SPARSE_ZERO",7]})");
   grpcgw::JsonOptions proto_names;
   proto_names.use_proto_names = true;
   REQUIRE(grpcgw::MessageToJson(*message, &json, proto_names).ok());
-  CHECK(json == R"({"a_field_name_that_is_longer_than_forty_bytes_in_json":1,"odd":2})");
+  CHECK(json ==
+        R"({"a_field_name_that_is_longer_than_forty_bytes_in_json":1,"odd":2,"sparse":["SPARSE_FAR","SPARSE_ZERO",7]})");
 
   // And back: the escaped key names the field.
   std::unique_ptr<google::protobuf::Message> parsed(factory.GetPrototype(descriptor)->New());
