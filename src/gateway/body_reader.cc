@@ -2,6 +2,8 @@
 
 #include <strings.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 
 namespace grpcgw {
@@ -9,6 +11,8 @@ namespace internal {
 namespace {
 
 constexpr size_t kMaxChunkLine = 4096;
+// Trailer fields after the last chunk, in all (they are read and dropped).
+constexpr size_t kMaxTrailerBytes = 16384;
 
 HttpError MakeError(int http_status, int grpc_code, std::string message) {
   return HttpError{http_status, grpc_code, std::move(message)};
@@ -30,14 +34,31 @@ bool ContainsChunked(const std::string& value) {
 BodyReader::BodyReader(Connection& conn, const httplib::Request& req, size_t max_bytes,
                        std::chrono::milliseconds idle_timeout)
     : conn_(conn), max_bytes_(max_bytes), idle_timeout_(idle_timeout) {
-  if (req.has_header("Transfer-Encoding") && ContainsChunked(req.get_header_value("Transfer-Encoding"))) {
-    chunked_ = true;
-    remaining_ = 0;
+  if (req.has_header("Transfer-Encoding")) {
+    // RFC 9112 section 6.3: a body whose last transfer coding is not
+    // chunked cannot be delimited; one that also has a Content-Length is
+    // refused as a likely request-smuggling attempt.
+    const std::string& v = req.get_header_value("Transfer-Encoding");
+    if (req.has_header("Content-Length")) {
+      framing_error_ = "request body: both Transfer-Encoding and Content-Length";
+    } else if (ContainsChunked(v)) {
+      chunked_ = true;
+    } else {
+      framing_error_ = "request body: Transfer-Encoding \"" + v + "\" is not supported";
+    }
   } else if (req.has_header("Content-Length")) {
     const std::string& v = req.get_header_value("Content-Length");
     char* end = nullptr;
     unsigned long long n = std::strtoull(v.c_str(), &end, 10);
-    remaining_ = (end && *end == '\0' && !v.empty()) ? static_cast<size_t>(n) : 0;
+    if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos || end == nullptr || *end != '\0') {
+      framing_error_ = "request body: malformed Content-Length \"" + v + "\"";
+    } else {
+      remaining_ = static_cast<size_t>(n);
+    }
+  }
+  if (!framing_error_.empty()) {
+    remaining_ = 0;
+    return;  // every Read fails
   }
   if (!chunked_ && remaining_ == 0) finished_ = true;
 }
@@ -97,8 +118,15 @@ bool BodyReader::ReadChunkHeader(HttpError* error) {
   }
   if (size == 0) {
     // Trailer section.
+    size_t trailer_bytes = 0;
     do {
       if (!ReadLine(&line, error)) return false;
+      trailer_bytes += line.size() + 2;
+      if (trailer_bytes > kMaxTrailerBytes) {
+        *error = MakeError(400, 3, "request body: trailer section larger than " +
+                                       std::to_string(kMaxTrailerBytes) + " bytes");
+        return false;
+      }
     } while (!line.empty());
     finished_ = true;
     return true;
@@ -107,8 +135,35 @@ bool BodyReader::ReadChunkHeader(HttpError* error) {
   return true;
 }
 
+bool BodyReader::ReadChunkEnd(HttpError* error) {
+  char crlf[2];
+  size_t have = 0;
+  while (have < 2) {
+    long r = ReadRaw(crlf + have, 2 - have, error);
+    if (r < 0) return false;
+    have += static_cast<size_t>(r);
+  }
+  if (crlf[0] != '\r' || crlf[1] != '\n') {
+    *error = MakeError(400, 3, "request body: chunk not followed by CRLF");
+    return false;
+  }
+  chunk_end_pending_ = false;
+  return true;
+}
+
 long BodyReader::Read(char* data, size_t n, HttpError* error) {
+  if (!framing_error_.empty()) {
+    *error = MakeError(400, 3, framing_error_);
+    return -1;
+  }
   if (finished_ || n == 0) return 0;
+  if (!chunked_ && remaining_ > max_bytes_ - std::min(total_, max_bytes_)) {
+    // A declared length over the limit fails before it is read.
+    *error = MakeError(413, 8, "request body of " + std::to_string(total_ + remaining_) +
+                                   " bytes larger than the limit of " + std::to_string(max_bytes_) + " bytes");
+    return -1;
+  }
+  if (chunk_end_pending_ && !ReadChunkEnd(error)) return -1;
   if (chunked_ && remaining_ == 0) {
     if (!ReadChunkHeader(error)) return -1;
     if (finished_) return 0;
@@ -124,18 +179,10 @@ long BodyReader::Read(char* data, size_t n, HttpError* error) {
     return -1;
   }
   if (remaining_ == 0) {
+    // The CRLF after a chunk's data is read with the next chunk, so that
+    // the data is handed out as soon as it arrived.
     if (chunked_) {
-      char crlf[2];
-      size_t have = 0;
-      while (have < 2) {
-        long r = ReadRaw(crlf + have, 2 - have, error);
-        if (r < 0) return -1;
-        have += static_cast<size_t>(r);
-      }
-      if (crlf[0] != '\r' || crlf[1] != '\n') {
-        *error = MakeError(400, 3, "request body: chunk not followed by CRLF");
-        return -1;
-      }
+      chunk_end_pending_ = true;
     } else {
       finished_ = true;
     }
@@ -144,12 +191,6 @@ long BodyReader::Read(char* data, size_t n, HttpError* error) {
 }
 
 bool BodyReader::ReadAll(std::string* out, HttpError* error) {
-  if (!chunked_ && remaining_ > max_bytes_) {
-    *error = MakeError(413, 8, "request body of " + std::to_string(remaining_) +
-                                   " bytes larger than the limit of " + std::to_string(max_bytes_) +
-                                   " bytes");
-    return false;
-  }
   char buf[16384];
   while (!finished_) {
     long got = Read(buf, sizeof buf, error);

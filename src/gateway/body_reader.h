@@ -40,12 +40,16 @@ class BodyReader {
              std::chrono::milliseconds idle_timeout);
 
   // False when the request declares no body (no Content-Length, or 0, and
-  // not chunked).
-  bool has_body() const { return chunked_ || remaining_ > 0; }
+  // not chunked). A request whose framing headers are malformed has one (that
+  // cannot be read).
+  bool has_body() const { return chunked_ || remaining_ > 0 || !framing_error_.empty(); }
 
   // Reads up to `n` body bytes. Returns the count; 0 at the end of the body;
-  // -1 on error (*error is set: 400 malformed framing, 408 idle timeout,
-  // 413 over the limit, 499 client gone).
+  // -1 on error (*error is set: 400 malformed framing, an unsupported
+  // Transfer-Encoding or a malformed Content-Length, 408 idle timeout, 413
+  // over the limit, at once for a Content-Length over it, 499 client gone).
+  // Returns data as soon as some arrived. After a failure the connection
+  // cannot serve another request.
   long Read(char* data, size_t n, HttpError* error);
 
   // Reads the rest of the body into `*out` (appending).
@@ -60,6 +64,7 @@ class BodyReader {
 
  private:
   bool ReadChunkHeader(HttpError* error);
+  bool ReadChunkEnd(HttpError* error);
   bool ReadLine(std::string* line, HttpError* error);
   long ReadRaw(char* data, size_t n, HttpError* error);
 
@@ -70,6 +75,8 @@ class BodyReader {
   size_t remaining_ = 0;   // in the current chunk, or of the Content-Length body
   size_t total_ = 0;
   bool finished_ = false;
+  bool chunk_end_pending_ = false;  // the CRLF after a chunk's data is unread
+  std::string framing_error_;       // malformed framing headers: every Read fails
 };
 
 }  // namespace internal

@@ -31,6 +31,8 @@ void WriteUnaryResponse(RequestContext& ctx, const google::protobuf::Message& re
 namespace {
 
 constexpr auto kPeerCheck = std::chrono::milliseconds(250);
+// Response lines written together, at most (about).
+constexpr size_t kCoalesceBytes = 16384;
 
 // Reads the request body as a JSON sequence into the call, on a thread of
 // its own. Start, Stop and the accessors are called by the serving thread.
@@ -257,18 +259,25 @@ void ServeChunked(RequestContext& ctx) {
   std::unique_ptr<ChunkWriter> out = ChunkWriter::Start(ctx.conn, 200, "application/x-ndjson", headers);
 
   std::string json;
+  std::string pending;  // lines not written yet
   bool unprintable = false;
   auto on_message = [&](const google::protobuf::Message& response) {
     json.clear();
     grpc::Status st = AppendMessageJson(response, &json, ctx.options.json_output);
     if (!st.ok()) {
       unprintable = true;
-      out->Write(Record(ctx.options, true,
-                        StatusToJson(grpc::Status(grpc::StatusCode::INTERNAL,
-                                                  "response has no JSON form: " + st.error_message()))));
+      out->Write(pending + Record(ctx.options, true,
+                                  StatusToJson(grpc::Status(grpc::StatusCode::INTERNAL,
+                                                            "response has no JSON form: " + st.error_message()))));
       return false;
     }
-    return out->Write(Record(ctx.options, false, json));
+    // Lines of responses that are already waiting share one chunk; the
+    // chunk goes out when no more is waiting, so nothing is held back.
+    pending += Record(ctx.options, false, json);
+    if (call->BufferedResponses() > 0 && pending.size() < kCoalesceBytes) return true;
+    bool ok = out->Write(pending);
+    pending.clear();
+    return ok;
   };
   bool finished = true;
   if (first && !on_message(*first)) {

@@ -2,6 +2,7 @@
 // ping-pong on one HTTP/1.1 request (raw socket and curl), failures in the
 // middle of a bidi stream as the last NDJSON line, and clients that go away
 // mid-upload or mid-download cancelling their calls without leaks.
+#define CATCH_CONFIG_EXTERNAL_INTERFACES  // the listener below
 #include <catch2/catch.hpp>
 
 #include <fcntl.h>
@@ -14,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include <grpc/grpc.h>
+#include <grpcpp/server_builder.h>
 
 #include "chunked_test_util.h"
 #include "test_server.h"
@@ -23,14 +24,29 @@ extern char** environ;
 
 namespace {
 
-// gRPC stays initialized for the whole run. Otherwise every TestServer
-// destroyed last shuts gRPC down and the next one initializes it again,
-// and gRPC 1.51 sometimes aborts in that cycle (a completion-queue thread
-// of the old instance, "assertion failed: prior > 0").
-const bool kGrpcInitialized = [] {
-  grpc_init();
-  return true;
-}();
+// One gRPC server with callback methods lives for the whole run. gRPC 1.51
+// shares one callback completion queue (and its threads) between every
+// server and channel of the process, and tears it down when the last one
+// goes; every TestServer would cycle it, and the cycle sometimes aborts
+// ("ref_counted.h: assertion failed: prior > 0" on a queue thread).
+class CallbackQueueKeeper : public Catch::TestEventListenerBase {
+ public:
+  using TestEventListenerBase::TestEventListenerBase;
+  void testRunStarting(Catch::TestRunInfo const&) override {
+    grpc::ServerBuilder builder;
+    builder.RegisterService(&service_);
+    server_ = builder.BuildAndStart();
+  }
+  void testRunEnded(Catch::TestRunStats const&) override {
+    if (server_) server_->Shutdown();
+    server_.reset();
+  }
+
+ private:
+  e2e::Svc::CallbackService service_;
+  std::unique_ptr<grpc::Server> server_;
+};
+CATCH_REGISTER_LISTENER(CallbackQueueKeeper)
 
 using namespace std::chrono_literals;
 using chunked_test::Chunk;

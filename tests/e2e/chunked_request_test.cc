@@ -123,9 +123,13 @@ TEST_CASE("chunked request forwards a message as soon as its last byte arrives",
   // ...and at once after it, while the body is still open.
   REQUIRE(conn.Send(Chunk("\"second\"}")));
   CHECK(events.WaitFor("collect:received:second", 5s));
-  RawResponse res = Exchange(conn, kLastChunk);
+  // A chunk whose closing CRLF has not arrived yet.
+  const std::string third = Chunk("{\"text\":\"third\"}");
+  REQUIRE(conn.Send(third.substr(0, third.size() - 2)));
+  CHECK(events.WaitFor("collect:received:third", 5s));
+  RawResponse res = Exchange(conn, "\r\n" + kLastChunk);
   CHECK(res.status == 200);
-  CHECK(res.body == CollectJson("firstsecond", 0, 2));
+  CHECK(res.body == CollectJson("firstsecondthird", 0, 3));
 }
 
 TEST_CASE("client-streaming methods answer once after the body ends", "[chunked][e2e]") {
@@ -205,6 +209,57 @@ TEST_CASE("chunked request rejects a bad element with its index and reason", "[c
       CHECK(server.service().events().WaitFor("collect:done", 5s));
     }
     server.service().events().Clear();
+  }
+}
+
+TEST_CASE("request body framing that cannot be trusted is refused", "[chunked][e2e]") {
+  ServerConfig config;
+  config.gateway.max_request_body_bytes = 8192;
+  TestServer server(config);
+  struct Row {
+    const char* name;
+    std::string request;
+    int status;
+    std::string message_part;
+    bool reaches_service = false;  // the body's framing looked right until its end
+  };
+  const std::string body = "{\"text\":\"a\"}";
+  std::vector<Row> rows = {
+      {"a transfer coding other than chunked",
+       "POST /v1/collect HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n" + body, 400, "Transfer-Encoding"},
+      {"chunked not last", "POST /v1/collect HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, gzip\r\n\r\n" + body,
+       400, "Transfer-Encoding"},
+      {"both Transfer-Encoding and Content-Length",
+       "POST /v1/collect HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n" +
+           Chunk(body) + kLastChunk,
+       400, "Content-Length"},
+      {"malformed Content-Length", "POST /v1/collect HTTP/1.1\r\nHost: x\r\nContent-Length: 1x\r\n\r\n" + body, 400,
+       "Content-Length"},
+      {"negative Content-Length", "POST /v1/collect HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n" + body, 400,
+       "Content-Length"},
+      // Answered at once, without waiting for a body that never comes.
+      {"Content-Length over the limit", "POST /v1/collect HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n", 413,
+       "8192"},
+      {"endless trailer section",
+       ChunkedHead("POST", "/v1/collect") + Chunk(body) + "0\r\n" +
+           [] {
+             std::string s;
+             for (int i = 0; i < 40; ++i) s += "X-T" + std::to_string(i) + ": " + std::string(1000, 'v') + "\r\n";
+             return s;
+           }(),
+       400, "trailer", true},
+  };
+  for (const Row& row : rows) {
+    DYNAMIC_SECTION(row.name) {
+      RawConnection conn(server.port());
+      RawResponse res = Exchange(conn, row.request);
+      CHECK(res.status == row.status);
+      ErrorBody error = ParseErrorBody(res.body);
+      INFO("message: " << error.message);
+      CHECK(error.message.find(row.message_part) != std::string::npos);
+      // Nothing of a body that cannot be delimited reached the service.
+      if (!row.reaches_service) CHECK(server.service().events().Count("collect:received:a") == 0);
+    }
   }
 }
 

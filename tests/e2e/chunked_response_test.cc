@@ -34,9 +34,12 @@ std::string GetRequest(const std::string& target, const std::string& extra = "")
 
 struct FramingRow {
   const char* name;
+  std::string topic;
   std::string query;  // of GET /v1/watch/<topic>
   int status;
-  // The body after the head: the chunks (streams) or the error body.
+  // What follows the head: one chunk per line (the service sends each
+  // message only after the previous one was read, so that no two lines
+  // can share a chunk), or the error body.
   std::vector<std::string> envelope_lines;
   std::vector<std::string> bare_lines;
   std::string error_body;  // for a failure before data
@@ -44,23 +47,25 @@ struct FramingRow {
 
 TEST_CASE("chunked response framing is exact for success, failure after data and failure before data",
           "[chunked][e2e]") {
-  const std::string t = "fr";
   const std::string status5 = "{\"code\":5,\"message\":\"gone away\",\"details\":[]}";
   std::vector<FramingRow> rows = {
       {"success",
-       "count=2",
+       "ok",
+       "count=2&wait_for_signal=true",
        200,
-       {"{\"result\":" + WatchEventJson(t, 0, false) + "}\n", "{\"result\":" + WatchEventJson(t, 1, true) + "}\n"},
-       {WatchEventJson(t, 0, false) + "\n", WatchEventJson(t, 1, true) + "\n"},
+       {"{\"result\":" + WatchEventJson("ok", 0, false) + "}\n", "{\"result\":" + WatchEventJson("ok", 1, true) + "}\n"},
+       {WatchEventJson("ok", 0, false) + "\n", WatchEventJson("ok", 1, true) + "\n"},
        ""},
       {"failure after data",
+       "late",
        "count=3&fail_after=1&fail_code=5&fail_message=gone%20away",
        200,
-       {"{\"result\":" + WatchEventJson(t, 0, false) + "}\n", "{\"error\":" + status5 + "}\n"},
-       {WatchEventJson(t, 0, false) + "\n", status5 + "\n"},
+       {"{\"result\":" + WatchEventJson("late", 0, false) + "}\n", "{\"error\":" + status5 + "}\n"},
+       {WatchEventJson("late", 0, false) + "\n", status5 + "\n"},
        ""},
-      {"failure before data", "count=3&fail_after=0&fail_code=5&fail_message=gone%20away", 404, {}, {}, status5},
-      {"success without messages", "count=0", 200, {}, {}, ""},
+      {"failure before data", "early", "count=3&fail_after=0&fail_code=5&fail_message=gone%20away", 404, {}, {},
+       status5},
+      {"success without messages", "none", "count=0", 200, {}, {}, ""},
   };
   for (bool bare : {false, true}) {
     ServerConfig config;
@@ -71,7 +76,7 @@ TEST_CASE("chunked response framing is exact for success, failure after data and
         RawConnection conn(server.port());
         // A stream is never compressed, even for a client that accepts it.
         bool stream = row.status == 200;
-        REQUIRE(conn.Send(GetRequest("/v1/watch/" + t + "?" + row.query,
+        REQUIRE(conn.Send(GetRequest("/v1/watch/" + row.topic + "?" + row.query,
                                      stream ? "Accept-Encoding: gzip, deflate, br\r\n" : "")));
         RawResponse head;
         REQUIRE(conn.ReadHead(&head, 5s));
@@ -87,19 +92,39 @@ TEST_CASE("chunked response framing is exact for success, failure after data and
         CHECK(head.header("Content-Type") == "application/x-ndjson");
         CHECK(head.header("Transfer-Encoding") == "chunked");
         CHECK_FALSE(head.has_header("Content-Length"));
-        std::string expected;
-        for (const std::string& line : bare ? row.bare_lines : row.envelope_lines) expected += Chunk(line);
-        expected += kLastChunk;
-        std::string body = conn.ReadUntil(kLastChunk, 5s);
-        CHECK(body == expected);
+        const auto& lines = bare ? row.bare_lines : row.envelope_lines;
+        for (size_t i = 0; i < lines.size(); ++i) {
+          INFO("line " << i);
+          std::string expected = Chunk(lines[i]);
+          std::string got;
+          REQUIRE(conn.ReadExactly(expected.size(), &got, 5s));
+          CHECK(got == expected);
+          server.service().Signal(row.topic);
+        }
+        std::string end;
+        REQUIRE(conn.ReadExactly(kLastChunk.size(), &end, 5s));
+        CHECK(end == kLastChunk);
         // The connection serves the next request.
-        REQUIRE(conn.Send(GetRequest("/v1/watch/" + t + "?count=1")));
+        REQUIRE(conn.Send(GetRequest("/v1/watch/next?count=1")));
         RawResponse next;
         REQUIRE(conn.ReadResponse(&next, 5s));
         CHECK(next.status == 200);
       }
     }
   }
+}
+
+TEST_CASE("chunked response lines of a burst are all there, in order, whatever their chunking",
+          "[chunked][e2e]") {
+  TestServer server;
+  RawConnection conn(server.port());
+  REQUIRE(conn.Send(GetRequest("/v1/watch/burst?count=200")));
+  RawResponse res;
+  REQUIRE(conn.ReadResponse(&res, 5s));
+  REQUIRE(res.status == 200);
+  std::string expected;
+  for (int i = 0; i < 200; ++i) expected += "{\"result\":" + WatchEventJson("burst", i, i == 199) + "}\n";
+  CHECK(res.body == expected);
 }
 
 TEST_CASE("chunked response answers a failure before the first message as an HTTP error every time",
