@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "grpcgw/http_server.h"
+#include "text/utf8.h"
 #include "websocket/frame.h"
 #include "websocket/handshake.h"
 #include "websocket/message_reader.h"

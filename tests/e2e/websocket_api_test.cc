@@ -186,7 +186,7 @@ void MountFieldBodyEcho(grpcgw::HttpServer& http, grpc::Server& grpc_server) {
   gateway.mount(http);
 }
 
-TEST_CASE("a body: \"field\" binding takes each message as that field; binary allowed when the method says so",
+TEST_CASE("a body field binding takes each message as that field, and binary messages when the method allows them",
           "[websocket][bidi]") {
   ServerConfig config;
   config.setup = MountFieldBodyEcho;

@@ -16,7 +16,7 @@
 namespace e2e_test {
 namespace {
 
-TEST_CASE("200 concurrent sessions while unary requests keep answering; departures leave no calls",
+TEST_CASE("200 concurrent sessions while unary requests keep answering, and departures leave no calls",
           "[websocket][load]") {
   constexpr int kSessions = 200;
   TestServer server;

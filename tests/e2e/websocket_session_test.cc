@@ -276,7 +276,7 @@ TEST_CASE("client-streaming: one response message, then 1000", "[websocket][clie
   CHECK(close.code == 1000);
 }
 
-TEST_CASE("upgrade headers become metadata; a bad Grpc-Timeout is an HTTP error", "[websocket][metadata]") {
+TEST_CASE("upgrade headers become metadata and a bad Grpc-Timeout is an HTTP error", "[websocket][metadata]") {
   TestServer server;
   SECTION("metadata") {
     WsClient ws(server.port());
@@ -323,7 +323,11 @@ TEST_CASE("sessions beyond max_concurrent_streams get 503 before the upgrade", "
   CHECK(a.ReadClose().code == 1000);
   REQUIRE(WaitUntil([&] { return server.http().open_connections() == 1; }, 5s));
   WsClient d(server.port());
-  CHECK(d.Open("/v1/rooms/d:echo"));
+  REQUIRE(d.Open("/v1/rooms/d:echo"));
+  // A round trip, so that the call is running before the server stops.
+  REQUIRE(d.SendText("{}"));
+  std::string reply;
+  CHECK(d.ReadText(&reply));
 }
 
 TEST_CASE("the client going away cancels the call", "[websocket][lifecycle]") {
