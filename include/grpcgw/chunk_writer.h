@@ -14,7 +14,9 @@
 // each Write is one chunk, flushed at once (never compressed, never
 // buffered); Finish() writes the last chunk. Without Finish() (the handler
 // returned early, the client left) the connection is closed, which a client
-// sees as a truncated body. Not thread-safe: one thread writes.
+// sees as a truncated body. Not thread-safe: one thread writes, on the
+// handler's thread, before the handler returns. Not provided: trailers,
+// HTTP/1.0 clients (they cannot read chunked bodies).
 #ifndef GRPCGW_CHUNK_WRITER_H_
 #define GRPCGW_CHUNK_WRITER_H_
 
@@ -30,16 +32,21 @@ class Connection;
 
 class ChunkWriter {
  public:
+  // From a handler of an HttpServer route; null elsewhere. After Finish()
+  // the connection serves the client's next request (httplib had read the
+  // request body before the handler ran).
   static std::unique_ptr<ChunkWriter> Start(const httplib::Request& req, int status,
                                             std::string_view content_type,
                                             const httplib::Headers& headers = {});
+  // On a connection whose request body the caller reads itself; the caller
+  // decides whether the connection may serve another request
+  // (Connection::ReleaseAfterHandler).
   static std::unique_ptr<ChunkWriter> Start(Connection& conn, int status, std::string_view content_type,
                                             const httplib::Headers& headers = {});
 
   // One chunk (nothing for empty data). False once the client is gone.
   bool Write(std::string_view data);
-  // The last chunk; the connection may then serve the next request if the
-  // request body was read to its end (ReleaseConnection).
+  // The last chunk. False if the client is gone or it was already written.
   bool Finish();
   bool finished() const { return finished_; }
   bool ClientGone() const;
@@ -52,6 +59,7 @@ class ChunkWriter {
   Connection& conn_;
   bool failed_ = false;
   bool finished_ = false;
+  bool release_on_finish_ = false;  // keep the connection alive after Finish()
 };
 
 }  // namespace grpcgw

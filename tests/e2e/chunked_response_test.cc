@@ -203,4 +203,40 @@ TEST_CASE("chunked response is refused for a method that switched chunked transf
   CHECK(ParseErrorBody(res->body).code == 12);
 }
 
+TEST_CASE("ChunkWriter streams a user route's response and keeps the connection", "[chunked][e2e]") {
+  ServerConfig config;
+  config.setup = [](grpcgw::HttpServer& http, grpc::Server&) {
+    http.Post("/export", [](const httplib::Request& req, httplib::Response& res) {
+      auto out = grpcgw::ChunkWriter::Start(req, 201, "application/x-ndjson", {{"X-Export", "yes"}});
+      if (!out) {
+        res.status = 500;
+        return;
+      }
+      out->Write("{\"n\":1}\n");
+      out->Write("");  // no chunk: an empty one would end the body
+      out->Write(req.body + "\n");
+      out->Finish();
+      CHECK_FALSE(out->Finish());
+    });
+  };
+  TestServer server(config);
+  RawConnection conn(server.port());
+  for (int i = 0; i < 2; ++i) {
+    INFO("request " << i);
+    REQUIRE(conn.Send("POST /export HTTP/1.1\r\nHost: x\r\nContent-Length: 7\r\n\r\n{\"b\":2}"));
+    std::string head = conn.ReadUntil("\r\n\r\n", 5s);
+    CHECK(head.compare(0, 22, "HTTP/1.1 201 Created\r\n") == 0);
+    CHECK(head.find("Content-Type: application/x-ndjson\r\n") != std::string::npos);
+    CHECK(head.find("Transfer-Encoding: chunked\r\n") != std::string::npos);
+    CHECK(head.find("X-Export: yes\r\n") != std::string::npos);
+    std::string body = conn.ReadUntil(kLastChunk, 5s);
+    CHECK(body == Chunk("{\"n\":1}\n") + Chunk("{\"b\":2}\n") + kLastChunk);
+  }
+}
+
+TEST_CASE("ChunkWriter outside a handler is refused", "[chunked]") {
+  httplib::Request req;
+  CHECK(grpcgw::ChunkWriter::Start(req, 200, "text/plain") == nullptr);
+}
+
 }  // namespace
