@@ -604,7 +604,27 @@ grpc::ServerReadReactor<e2e::CollectRequest>* TestService::Collect(grpc::Callbac
 
 // -------------------------------------------------------------- TestServer
 
+namespace {
+
+// Each TestServer's callback service takes a reference on gRPC's shared
+// callback completion queue, which is shut down when the last reference goes
+// and made again by the next server. In gRPC 1.51 that cycle can abort the
+// queue's thread ("prior > 0" in grpc_cq_internal_unref) when test cases
+// follow each other quickly; a callback server that lives as long as the
+// test binary keeps the queue up.
+void KeepCallbackQueue() {
+  static const bool kept = [] {
+    grpc::ServerBuilder builder;
+    builder.RegisterService(new e2e::Svc::CallbackService());  // never freed, like the server
+    return builder.BuildAndStart().release() != nullptr;
+  }();
+  (void)kept;
+}
+
+}  // namespace
+
 TestServer::TestServer(ServerConfig config) {
+  KeepCallbackQueue();
   grpc::ServerBuilder builder;
   builder.RegisterService(&service_);
   grpc_server_ = builder.BuildAndStart();
@@ -629,11 +649,13 @@ TestServer::~TestServer() { Stop(); }
 void TestServer::Stop() {
   if (stopped_) return;
   stopped_ = true;
-  // Calls still running get a short grace period, then are cancelled, which
-  // frees the HTTP workers that wait for them.
-  grpc_server_->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(200));
+  // HTTP first: stopping it wakes every stream and unary wait, which cancel
+  // their calls; no new call can then reach a gRPC server that is shutting
+  // down (gRPC 1.51 crashes creating a call on a shut-down in-process
+  // channel). Calls still running then get a short grace period.
   http_->stop();
   if (listener_.joinable()) listener_.join();
+  grpc_server_->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(200));
   grpc_server_->Wait();
 }
 

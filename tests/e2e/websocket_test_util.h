@@ -31,18 +31,6 @@
 
 namespace e2e_test {
 
-// Each TestServer's callback service takes a reference on gRPC's shared
-// callback completion queue, which is shut down when the last reference
-// goes and made again by the next server. In gRPC 1.51 that cycle can abort
-// the queue's thread ("prior > 0" in grpc_cq_internal_unref) when test
-// cases follow each other quickly; a callback server that lives as long as
-// the test binary keeps the queue up.
-inline const bool kCallbackQueueKept = [] {
-  grpc::ServerBuilder builder;
-  builder.RegisterService(new e2e::Svc::CallbackService());  // never freed, like the server
-  return builder.BuildAndStart().release() != nullptr;
-}();
-
 // Opcodes by number (the tests send reserved ones too).
 inline constexpr uint8_t kOpContinuation = 0x0;
 inline constexpr uint8_t kOpText = 0x1;
