@@ -103,7 +103,11 @@ void WriteUnaryResponse(RequestContext& ctx, const google::protobuf::Message& re
     return;
   }
   ctx.res.status = 200;
-  ctx.res.set_content(json, "application/json");
+  // set_content, without copying the body.
+  ctx.res.body = std::move(json);
+  auto content_types = ctx.res.headers.equal_range("Content-Type");
+  ctx.res.headers.erase(content_types.first, content_types.second);
+  ctx.res.set_header("Content-Type", "application/json");
 }
 
 void ServeUnary(RequestContext& ctx) {

@@ -14,7 +14,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
 #include <thread>
 
@@ -99,6 +101,19 @@ std::string JsonQuote(const std::string& s) {
 class Connection::StreamAdapter final : public httplib::Stream {
  public:
   explicit StreamAdapter(Connection* c) : c_(c) {}
+
+  // Keeps the next write (httplib's response head) to send it together
+  // with the body that follows, in one segment.
+  void HoldNextWrite() { hold_next_ = true; }
+  // Sends a held head whose body never came (HEAD, empty body).
+  bool FlushHeld() {
+    hold_next_ = false;
+    if (held_.empty()) return true;
+    bool ok = c_->WriteAll(held_);
+    held_.clear();
+    return ok;
+  }
+
   bool is_readable() const override {
     return c_->buffer_pos_ < c_->buffer_.size() ||
            c_->WaitReadable(std::chrono::duration_cast<std::chrono::milliseconds>(c_->options_.read_timeout));
@@ -110,41 +125,82 @@ class Connection::StreamAdapter final : public httplib::Stream {
     return r > 0 && !(r & (POLLERR | POLLHUP | POLLNVAL));
   }
   ssize_t read(char* ptr, size_t size) override {
+    // httplib reads request lines a byte at a time: serve those from the
+    // buffer here.
+    if (size == 1 && c_->buffer_pos_ + 1 < c_->buffer_.size()) {
+      *ptr = c_->buffer_[c_->buffer_pos_++];
+      return 1;
+    }
     return c_->Read(ptr, size, std::chrono::duration_cast<std::chrono::milliseconds>(c_->options_.read_timeout));
   }
   ssize_t write(const char* ptr, size_t size) override {
     if (c_->taken_over_) return static_cast<ssize_t>(size);
-    return c_->WriteAll(std::string_view(ptr, size)) ? static_cast<ssize_t>(size) : -1;
+    if (hold_next_) {
+      hold_next_ = false;
+      held_.assign(ptr, size);
+      return static_cast<ssize_t>(size);
+    }
+    bool ok = true;
+    if (!held_.empty()) {
+      if (size <= kCoalesceLimit) {
+        held_.append(ptr, size);
+        ok = c_->WriteAll(held_);
+        held_.clear();
+        return ok ? static_cast<ssize_t>(size) : -1;
+      }
+      ok = FlushHeld();
+    }
+    return ok && c_->WriteAll(std::string_view(ptr, size)) ? static_cast<ssize_t>(size) : -1;
   }
+  // The addresses of a socket do not change: asked once per connection
+  // (httplib asks for both on every request).
   void get_remote_ip_and_port(std::string& ip, int& port) const override {
-    Address(::getpeername, ip, port);
+    if (!remote_.known) remote_.Fetch(::getpeername, c_->socket_);
+    ip = remote_.ip;
+    port = remote_.port;
   }
   void get_local_ip_and_port(std::string& ip, int& port) const override {
-    Address(::getsockname, ip, port);
+    if (!local_.known) local_.Fetch(::getsockname, c_->socket_);
+    ip = local_.ip;
+    port = local_.port;
   }
   socket_t socket() const override { return c_->socket_; }
 
  private:
-  template <class F>
-  void Address(F get, std::string& ip, int& port) const {
-    sockaddr_storage addr{};
-    socklen_t len = sizeof addr;
-    if (get(c_->socket_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return;
-    char host[NI_MAXHOST];
-    if (addr.ss_family == AF_INET) {
-      auto* a = reinterpret_cast<sockaddr_in*>(&addr);
-      inet_ntop(AF_INET, &a->sin_addr, host, sizeof host);
-      port = ntohs(a->sin_port);
-    } else if (addr.ss_family == AF_INET6) {
-      auto* a = reinterpret_cast<sockaddr_in6*>(&addr);
-      inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof host);
-      port = ntohs(a->sin6_port);
-    } else {
-      return;
+  // Bodies up to this size are copied behind a held head; larger ones are
+  // sent after it.
+  static constexpr size_t kCoalesceLimit = 64 * 1024;
+
+  struct Address {
+    bool known = false;
+    std::string ip;  // empty when the address could not be read
+    int port = 0;
+    template <class F>
+    void Fetch(F get, int socket) {
+      known = true;
+      sockaddr_storage addr{};
+      socklen_t len = sizeof addr;
+      if (get(socket, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return;
+      char host[NI_MAXHOST];
+      if (addr.ss_family == AF_INET) {
+        auto* a = reinterpret_cast<sockaddr_in*>(&addr);
+        inet_ntop(AF_INET, &a->sin_addr, host, sizeof host);
+        port = ntohs(a->sin_port);
+      } else if (addr.ss_family == AF_INET6) {
+        auto* a = reinterpret_cast<sockaddr_in6*>(&addr);
+        inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof host);
+        port = ntohs(a->sin6_port);
+      } else {
+        return;
+      }
+      ip = host;
     }
-    ip = host;
-  }
+  };
   Connection* c_;
+  mutable Address remote_;
+  mutable Address local_;
+  bool hold_next_ = false;
+  std::string held_;  // a response head waiting for its body
 };
 
 Connection::Connection(int socket, const HttpServerOptions& options)
@@ -168,33 +224,35 @@ long Connection::Read(char* data, size_t n, std::chrono::milliseconds timeout, b
     return static_cast<long>(k);
   }
   if (shutting_down_) return -1;
-  int r = PollFor(socket_, POLLIN, timeout);
-  if (r == 0) {
-    if (timed_out) *timed_out = true;
-    return -1;
-  }
-  if (r < 0 || shutting_down_) return -1;
   // Small reads go through the buffer, so that httplib's byte-at-a-time
   // line reader costs one system call per 16 KiB, not per byte.
-  if (n < 4096) {
-    buffer_.resize(16384);
-    ssize_t got;
-    do {
-      got = ::recv(socket_, &buffer_[0], buffer_.size(), 0);
-    } while (got < 0 && errno == EINTR);
-    if (got <= 0) {
-      buffer_.clear();
-      return got;
-    }
-    buffer_.resize(static_cast<size_t>(got));
-    buffer_pos_ = 0;
-    return Read(data, n, timeout, timed_out);
-  }
+  char chunk[16384];
+  const bool buffered = n < 4096;
+  char* into = buffered ? chunk : data;
+  const size_t want = buffered ? sizeof chunk : n;
+  // Bytes that already arrived are taken without waiting (the keep-alive
+  // loop has just seen the socket readable); poll only when there are none.
   ssize_t got;
   do {
-    got = ::recv(socket_, data, n, 0);
+    got = ::recv(socket_, into, want, MSG_DONTWAIT);
   } while (got < 0 && errno == EINTR);
-  return got;
+  if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+    int r = PollFor(socket_, POLLIN, timeout);
+    if (r == 0) {
+      if (timed_out) *timed_out = true;
+      return -1;
+    }
+    if (r < 0 || shutting_down_) return -1;
+    do {
+      got = ::recv(socket_, into, want, 0);
+    } while (got < 0 && errno == EINTR);
+  }
+  if (got <= 0 || !buffered) return got;
+  size_t k = std::min(n, static_cast<size_t>(got));
+  memcpy(data, chunk, k);
+  buffer_.assign(chunk + k, static_cast<size_t>(got) - k);
+  buffer_pos_ = 0;
+  return static_cast<long>(k);
 }
 
 bool Connection::WriteAll(std::string_view data) {
@@ -260,6 +318,14 @@ HttpServer::HttpServer(const HttpServerOptions& options) : options_(options) {
   new_task_queue = [this] {
     return new internal::ElasticTaskQueue(options_.min_threads, options_.max_threads);
   };
+  // Runs right before httplib writes a response: a response with a body in
+  // memory goes out as one write (head and body), not two segments.
+  set_post_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+    Connection* c = current_connection;
+    if (c != nullptr && !c->taken_over_ && req.method != "HEAD" && !res.body.empty()) {
+      c->stream_->HoldNextWrite();
+    }
+  });
   httplib::Server::set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     if (gateway_hook_ && gateway_hook_(req, res) == HandlerResponse::Handled) {
       return HandlerResponse::Handled;
@@ -335,6 +401,7 @@ bool HttpServer::process_and_close_socket(socket_t sock) {
     current_connection = &conn;
     ret = process_request(*conn.stream_, count == 1, connection_closed, nullptr);
     current_connection = nullptr;
+    if (!conn.stream_->FlushHeld()) ret = false;
     if (conn.taken_over_) {
       if (!conn.keep_alive_after_takeover_) break;
       conn.taken_over_ = false;
