@@ -24,30 +24,6 @@ extern char** environ;
 
 namespace {
 
-// One gRPC server with callback methods lives for the whole run. gRPC 1.51
-// shares one callback completion queue (and its threads) between every
-// server and channel of the process, and tears it down when the last one
-// goes; every TestServer would cycle it, and the cycle sometimes aborts
-// ("ref_counted.h: assertion failed: prior > 0" on a queue thread).
-class CallbackQueueKeeper : public Catch::TestEventListenerBase {
- public:
-  using TestEventListenerBase::TestEventListenerBase;
-  void testRunStarting(Catch::TestRunInfo const&) override {
-    grpc::ServerBuilder builder;
-    builder.RegisterService(&service_);
-    server_ = builder.BuildAndStart();
-  }
-  void testRunEnded(Catch::TestRunStats const&) override {
-    if (server_) server_->Shutdown();
-    server_.reset();
-  }
-
- private:
-  e2e::Svc::CallbackService service_;
-  std::unique_ptr<grpc::Server> server_;
-};
-CATCH_REGISTER_LISTENER(CallbackQueueKeeper)
-
 using namespace std::chrono_literals;
 using chunked_test::Chunk;
 using chunked_test::ChunkedHead;
