@@ -111,6 +111,15 @@ class StreamCall {
   void HandleDone(const grpc::Status& status,
                   std::unique_ptr<google::protobuf::Message> final_response);
 
+  // Moves `*buffer` into a new message when `ok`; null otherwise.
+  template <class Response>
+  static std::unique_ptr<google::protobuf::Message> TakeIf(bool ok, Response* buffer) {
+    if (!ok) return nullptr;
+    auto taken = std::make_unique<Response>();
+    taken->Swap(buffer);
+    return taken;
+  }
+
   // Called by the starters right before StartCall: takes the holds that let
   // reads and writes start from transport threads.
   int HoldsNeeded() const { return (streams_requests_ ? 1 : 0) + (streams_responses_ ? 1 : 0); }
@@ -170,15 +179,7 @@ class BidiCall final : public StreamCall, public grpc::ClientBidiReactor<Request
   }
 
   void OnReadInitialMetadataDone(bool /*ok*/) override { HandleInitialMetadata(); }
-  void OnReadDone(bool ok) override {
-    std::unique_ptr<google::protobuf::Message> m;
-    if (ok) {
-      auto typed = std::make_unique<Response>();
-      typed->Swap(&read_buffer_);
-      m = std::move(typed);
-    }
-    HandleReadDone(ok, std::move(m));
-  }
+  void OnReadDone(bool ok) override { HandleReadDone(ok, TakeIf(ok, &read_buffer_)); }
   void OnWriteDone(bool ok) override { HandleWriteDone(ok); }
   void OnDone(const grpc::Status& s) override { HandleDone(s, nullptr); }
 
@@ -214,15 +215,7 @@ class ServerStreamCall final : public StreamCall, public grpc::ClientReadReactor
   }
 
   void OnReadInitialMetadataDone(bool /*ok*/) override { HandleInitialMetadata(); }
-  void OnReadDone(bool ok) override {
-    std::unique_ptr<google::protobuf::Message> m;
-    if (ok) {
-      auto typed = std::make_unique<Response>();
-      typed->Swap(&read_buffer_);
-      m = std::move(typed);
-    }
-    HandleReadDone(ok, std::move(m));
-  }
+  void OnReadDone(bool ok) override { HandleReadDone(ok, TakeIf(ok, &read_buffer_)); }
   void OnDone(const grpc::Status& s) override { HandleDone(s, nullptr); }
 
  private:
@@ -254,15 +247,7 @@ class ClientStreamCall final : public StreamCall, public grpc::ClientWriteReacto
 
   void OnReadInitialMetadataDone(bool /*ok*/) override { HandleInitialMetadata(); }
   void OnWriteDone(bool ok) override { HandleWriteDone(ok); }
-  void OnDone(const grpc::Status& s) override {
-    std::unique_ptr<google::protobuf::Message> m;
-    if (s.ok()) {
-      auto typed = std::make_unique<Response>();
-      typed->Swap(&response_);
-      m = std::move(typed);
-    }
-    HandleDone(s, std::move(m));
-  }
+  void OnDone(const grpc::Status& s) override { HandleDone(s, TakeIf(s.ok(), &response_)); }
 
  private:
   void DoStartRead() override {}
