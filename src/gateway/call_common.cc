@@ -94,30 +94,6 @@ bool ParseGrpcTimeout(std::string_view v, std::chrono::nanoseconds* out) {
 
 }  // namespace
 
-const char* ReasonPhrase(int status) {
-  switch (status) {
-    case 101: return "Switching Protocols";
-    case 200: return "OK";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 409: return "Conflict";
-    case 413: return "Payload Too Large";
-    case 415: return "Unsupported Media Type";
-    case 426: return "Upgrade Required";
-    case 429: return "Too Many Requests";
-    case 499: return "Client Closed Request";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    default: return status < 400 ? "OK" : status < 500 ? "Bad Request" : "Internal Server Error";
-  }
-}
-
 void WriteError(RequestContext& ctx, const grpc::Status& status, int http_status) {
   ctx.res.status = http_status != 0 ? http_status : HttpStatusFromCode(status.error_code());
   ctx.res.set_content(StatusToJson(status), "application/json");
@@ -221,13 +197,6 @@ void AddResponseMetadataHeaders(const grpc::ClientContext& context, bool trailer
     if (!ValidMetadataValue(value)) continue;
     headers->emplace(prefix + key, value);
   }
-}
-
-std::string ResponseHead(int status, const httplib::Headers& headers) {
-  std::string head = "HTTP/1.1 " + std::to_string(status) + " " + ReasonPhrase(status) + "\r\n";
-  for (const auto& [k, v] : headers) head += k + ": " + v + "\r\n";
-  head += "\r\n";
-  return head;
 }
 
 }  // namespace internal

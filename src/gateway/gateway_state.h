@@ -102,10 +102,6 @@ grpc::Status MakeClientContext(const RequestContext& ctx, std::unique_ptr<grpc::
 void AddResponseMetadataHeaders(const grpc::ClientContext& context, bool trailers,
                                 httplib::Headers* headers);
 
-// Serializes the response headers (status line included) for transports that
-// write the response themselves.
-std::string ResponseHead(int status, const httplib::Headers& headers);
-const char* ReasonPhrase(int status);
 
 // Transports, each in its own file.
 void ServeUnary(RequestContext& ctx);

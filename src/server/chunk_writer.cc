@@ -3,27 +3,9 @@
 #include <cstdio>
 
 #include "grpcgw/http_server.h"
+#include "server/http_status.h"
 
 namespace grpcgw {
-namespace {
-
-// The reason phrase of a status line (RFC 9110 section 15); clients ignore
-// it, so unusual statuses get a generic one.
-const char* Reason(int status) {
-  switch (status) {
-    case 200: return "OK";
-    case 201: return "Created";
-    case 202: return "Accepted";
-    case 203: return "Non-Authoritative Information";
-    case 206: return "Partial Content";
-    case 400: return "Bad Request";
-    case 404: return "Not Found";
-    case 500: return "Internal Server Error";
-    default: return status < 400 ? "OK" : "Error";
-  }
-}
-
-}  // namespace
 
 std::unique_ptr<ChunkWriter> ChunkWriter::Start(const httplib::Request&, int status,
                                                 std::string_view content_type,
@@ -39,7 +21,7 @@ std::unique_ptr<ChunkWriter> ChunkWriter::Start(const httplib::Request&, int sta
 std::unique_ptr<ChunkWriter> ChunkWriter::Start(Connection& conn, int status, std::string_view content_type,
                                                 const httplib::Headers& headers) {
   conn.TakeOver();
-  std::string head = "HTTP/1.1 " + std::to_string(status) + " " + Reason(status) + "\r\n";
+  std::string head = "HTTP/1.1 " + std::to_string(status) + " " + internal::ReasonPhrase(status) + "\r\n";
   head += "Content-Type: ";
   head.append(content_type);
   head += "\r\nTransfer-Encoding: chunked\r\nCache-Control: no-cache\r\nX-Accel-Buffering: no\r\n";

@@ -20,6 +20,7 @@
 #include <deque>
 #include <thread>
 
+#include "server/http_status.h"
 #include "server/task_queue.h"
 
 namespace grpcgw {
@@ -55,19 +56,6 @@ int GrpcCodeForHttpStatus(int status) {
     case 503: return 14;  // UNAVAILABLE
     case 504: return 4;
     default: return status >= 500 ? 13 : 2;  // INTERNAL / UNKNOWN
-  }
-}
-
-const char* ReasonPhrase(int status) {
-  switch (status) {
-    case 400: return "bad request";
-    case 405: return "method not allowed";
-    case 413: return "payload too large";
-    case 414: return "URI too long";
-    case 415: return "unsupported media type";
-    case 416: return "range not satisfiable";
-    case 503: return "service unavailable";
-    default: return status >= 500 ? "internal server error" : "request failed";
   }
 }
 
@@ -338,7 +326,7 @@ HttpServer::HttpServer(const HttpServerOptions& options) : options_(options) {
   set_error_handler([](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return;
     std::string message = res.status == 404 ? "no route for " + req.method + " " + req.path
-                                            : ReasonPhrase(res.status);
+                                            : internal::ReasonPhrase(res.status);
     res.set_content("{\"code\":" + std::to_string(GrpcCodeForHttpStatus(res.status)) +
                         ",\"message\":" + JsonQuote(message) + ",\"details\":[]}",
                     "application/json");
