@@ -6,9 +6,14 @@
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 
+#include "text/quote.h"
+
 namespace grpcgw {
 namespace internal {
 namespace {
+
+// Values quoted in error messages are cut after this many bytes.
+constexpr size_t kQuoteLimit = 100;
 
 namespace pb = google::protobuf;
 using FD = pb::FieldDescriptor;
@@ -17,14 +22,6 @@ grpc::Status InvalidArgument(std::string message) {
   return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, std::move(message));
 }
 
-std::string Quoted(std::string_view text) {
-  constexpr size_t kMaxQuoted = 100;
-  std::string out = "\"";
-  out.append(text.substr(0, kMaxQuoted));
-  if (text.size() > kMaxQuoted) out.append("...");
-  out.push_back('"');
-  return out;
-}
 
 std::string Join(const std::vector<std::string>& parts) {
   std::string out;
@@ -94,7 +91,7 @@ Resolution Resolve(const pb::Descriptor* type, std::string_view dotted, bool acc
     }
     const FD* field = FindField(type, part, accept_json_names);
     if (field == nullptr) {
-      *problem = type->full_name() + " has no field " + Quoted(part);
+      *problem = type->full_name() + " has no field " + QuoteForMessage(part, kQuoteLimit);
       return Resolution::kNoSuchField;
     }
     out->push_back(field);
@@ -236,7 +233,7 @@ grpc::Status ResolveFieldPath(const pb::Descriptor* type, std::string_view dotte
                               bool accept_json_names, FieldChain* out) {
   std::string problem;
   if (Resolve(type, dotted, accept_json_names, out, &problem) != Resolution::kOk) {
-    return InvalidArgument("field path " + Quoted(dotted) + ": " + problem);
+    return InvalidArgument("field path " + QuoteForMessage(dotted, kQuoteLimit) + ": " + problem);
   }
   return grpc::Status::OK;
 }
@@ -277,13 +274,13 @@ grpc::Status BindingPlan::Compile(const pb::Descriptor* request_type, const Path
     out->body_ = Body::kWholeRequest;
   } else {
     if (body.find('.') != std::string::npos) {
-      return InvalidArgument("body " + Quoted(body) + ": must name a top-level field of " +
+      return InvalidArgument("body " + QuoteForMessage(body, kQuoteLimit) + ": must name a top-level field of " +
                              request_type->full_name());
     }
     out->body_field_ = request_type->FindFieldByName(body);
     if (out->body_field_ == nullptr) {
-      return InvalidArgument("body " + Quoted(body) + ": " + request_type->full_name() +
-                             " has no field " + Quoted(body));
+      return InvalidArgument("body " + QuoteForMessage(body, kQuoteLimit) + ": " + request_type->full_name() +
+                             " has no field " + QuoteForMessage(body, kQuoteLimit));
     }
     out->body_ = Body::kField;
   }
@@ -342,7 +339,7 @@ grpc::Status BindingPlan::BindQueryParameters(const QueryParameters& params, boo
   for (const auto& param : params) {
     const std::string& key = param.first;
     const std::string& value = param.second;
-    const std::string what = "query parameter " + Quoted(key);
+    const std::string what = "query parameter " + QuoteForMessage(key, kQuoteLimit);
 
     // "name" or "name[map key]".
     std::string_view name = key;

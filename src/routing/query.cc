@@ -2,6 +2,8 @@
 
 #include <cstdint>
 
+#include "text/quote.h"
+
 namespace grpcgw {
 namespace internal {
 namespace {
@@ -25,15 +27,6 @@ bool IsReserved(unsigned char c) {
   }
 }
 
-// Quotes `text` for an error message, cutting it if long.
-std::string Quote(std::string_view text) {
-  constexpr size_t kMaxQuoted = 64;
-  std::string out = "\"";
-  out.append(text.substr(0, kMaxQuoted));
-  if (text.size() > kMaxQuoted) out.append("...");
-  out.push_back('"');
-  return out;
-}
 
 }  // namespace
 
@@ -81,19 +74,19 @@ bool ParseQueryString(std::string_view query,
         equals == std::string_view::npos ? std::string_view() : piece.substr(equals + 1);
     std::string key, value;
     if (!PercentDecode(raw_key, PercentDecodeMode::kAll, true, &key)) {
-      *error = "query parameter " + Quote(raw_key) + ": malformed percent-encoding in the name";
+      *error = "query parameter " + QuoteForMessage(raw_key) + ": malformed percent-encoding in the name";
       return false;
     }
     if (!IsValidUtf8(key)) {
-      *error = "query parameter " + Quote(raw_key) + ": name is not valid UTF-8";
+      *error = "query parameter " + QuoteForMessage(raw_key) + ": name is not valid UTF-8";
       return false;
     }
     if (!PercentDecode(raw_value, PercentDecodeMode::kAll, true, &value)) {
-      *error = "query parameter " + Quote(key) + ": malformed percent-encoding in the value";
+      *error = "query parameter " + QuoteForMessage(key) + ": malformed percent-encoding in the value";
       return false;
     }
     if (!IsValidUtf8(value)) {
-      *error = "query parameter " + Quote(key) + ": value is not valid UTF-8";
+      *error = "query parameter " + QuoteForMessage(key) + ": value is not valid UTF-8";
       return false;
     }
     out->emplace_back(std::move(key), std::move(value));
