@@ -15,6 +15,16 @@
 #include "test_util.h"
 
 namespace e2e_test {
+
+// AddressSanitizer keeps freed memory in quarantine (up to 256 MB), so RSS
+// says nothing about the gateway's buffers in a sanitized build; there the
+// tests rely on what the service could send.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kRssMeaningful = false;
+#else
+constexpr bool kRssMeaningful = true;
+#endif
+
 namespace {
 
 std::string FirstWatchEvent(const std::string& topic) {
@@ -69,7 +79,7 @@ TEST_CASE("200 clients leaving mid-stream leave no calls, connections, threads o
   CHECK(threads_after <= threads_before + kBatch + 16);
   const long rss_after = RssKb();
   INFO("VmRSS before " << rss_before << " kB, after " << rss_after << " kB");
-  CHECK(rss_after - rss_before < 64 * 1024);
+  if (kRssMeaningful) CHECK(rss_after - rss_before < 64 * 1024);
 }
 
 TEST_CASE("a client that does not read holds the service back instead of filling the gateway's memory",
@@ -107,7 +117,7 @@ TEST_CASE("a client that does not read holds the service back instead of filling
                        << (rss_held - rss_before) << " kB");
   REQUIRE(stalled);
   CHECK(held_at < kMessages / 5);
-  CHECK(rss_held - rss_before < 48 * 1024);
+  if (kRssMeaningful) CHECK(rss_held - rss_before < 48 * 1024);
   CHECK(events.Count("watch:done:slow") == 0);
 
   // Leaving unblocks everything: the call is cancelled.
