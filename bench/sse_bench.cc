@@ -3,6 +3,10 @@
 // loop in the same process. Prints:
 //   - events per second delivered to 1, 100 and 1,000 concurrent clients
 //     (the service writes as fast as each stream takes its messages);
+//   - a baseline for those figures, measured in the same run: the same
+//     events read straight from the service through the in-process gRPC
+//     channel (a sync ClientReader per stream, one thread each, no HTTP) at
+//     1 and 100 concurrent streams, and the ratio gateway/baseline;
 //   - latency from the service's write to the client's read, p50/p99, both
 //     under that full load and with the service pacing its writes;
 //   - gateway memory per open idle stream (VmRSS delta / streams) and
@@ -21,6 +25,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -36,8 +41,10 @@
 #include <vector>
 
 #include <grpcgw/grpcgw.h>
+#include <grpcpp/grpcpp.h>
 #include <grpcpp/server_builder.h>
 
+#include "sse_bench.grpc.pb.h"
 #include "sse_bench.grpcgw.h"
 
 namespace {
@@ -340,6 +347,56 @@ double PercentileMs(std::vector<int64_t> v, double p) {
   return static_cast<double>(v[i]) / 1e6;
 }
 
+// Baseline: `streams` concurrent calls of Ticker.Ticks, each asking for
+// `per_stream` ticks of a 64-byte payload, read straight from the service
+// through its in-process channel (no HTTP, no JSON), one thread per stream.
+struct BaselineResults {
+  long events = 0;
+  long failed = 0;
+  double seconds = 0;
+  bool timed_out = false;
+};
+
+BaselineResults RunBaseline(grpc::Server& server, int streams, long per_stream, std::chrono::seconds deadline) {
+  std::shared_ptr<grpc::Channel> channel = server.InProcessChannel(grpc::ChannelArguments());
+  std::unique_ptr<ssebench::Ticker::Stub> stub = ssebench::Ticker::NewStub(channel);
+  std::atomic<long> events{0};
+  std::atomic<long> failed{0};
+  std::atomic<bool> timed_out{false};
+  const auto until = std::chrono::system_clock::now() + deadline;
+  const auto begin = Clock::now();
+  std::vector<std::thread> threads;
+  threads.reserve(static_cast<size_t>(streams));
+  for (int i = 0; i < streams; ++i) {
+    threads.emplace_back([&, i] {
+      grpc::ClientContext context;
+      context.set_deadline(until);
+      ssebench::TickRequest request;
+      request.set_stream("b" + std::to_string(i));
+      request.set_count(static_cast<int32_t>(per_stream));
+      request.set_payload_bytes(64);
+      std::unique_ptr<grpc::ClientReader<ssebench::Tick>> reader = stub->Ticks(&context, request);
+      ssebench::Tick tick;
+      long n = 0;
+      while (reader->Read(&tick)) ++n;
+      grpc::Status status = reader->Finish();
+      events += n;
+      if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+        timed_out = true;
+      } else if (!status.ok()) {
+        ++failed;
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  BaselineResults r;
+  r.seconds = std::chrono::duration<double>(Clock::now() - begin).count();
+  r.events = events;
+  r.failed = failed;
+  r.timed_out = timed_out;
+  return r;
+}
+
 void WaitForConnectionsToClose(grpcgw::HttpServer& http) {
   auto until = Clock::now() + 10s;
   while (http.open_connections() > 0 && Clock::now() < until) std::this_thread::sleep_for(20ms);
@@ -405,6 +462,15 @@ int main(int argc, char** argv) {
     long per_client;
   };
   const Run runs[] = {{1, 100000}, {100, 2000}, {1000, 200}};
+  struct Compared {
+    int clients;
+    long events;
+    double gateway_rate;
+    bool baseline_measured;
+    BaselineResults baseline;
+    std::string note;
+  };
+  std::vector<Compared> compared;
   for (const Run& run : runs) {
     long per = quick ? std::max(10L, run.per_client / 10) : run.per_client;
     std::string query = "?count=" + std::to_string(per) + "&payload_bytes=64";
@@ -415,6 +481,32 @@ int main(int argc, char** argv) {
                 r.timed_out ? "TIMED OUT " : "", r.failed ? "(some streams failed)" : "");
     CloseAll(&clients);
     WaitForConnectionsToClose(http);
+    Compared c{run.clients, r.events, r.events / r.seconds, false, {}, ""};
+    if (r.timed_out) c.note += "gateway TIMED OUT ";
+    if (r.failed) c.note += "(some gateway streams failed) ";
+    // Baseline at 1 and 100 streams only (one thread per stream).
+    if (run.clients <= 100) {
+      c.baseline_measured = true;
+      c.baseline = RunBaseline(*server, run.clients, per, 60s);
+      if (c.baseline.timed_out) c.note += "baseline TIMED OUT ";
+      if (c.baseline.failed) c.note += "(some baseline streams failed) ";
+    }
+    compared.push_back(std::move(c));
+  }
+
+  // Ratio against the baseline from this run: the same events read straight
+  // from the service over its in-process gRPC channel, no HTTP.
+  std::printf("\n%-8s %10s %14s %14s %10s  %s\n", "clients", "events", "gateway ev/s", "baseline ev/s",
+              "gw/base", "note");
+  for (const Compared& c : compared) {
+    if (!c.baseline_measured) {
+      std::printf("%-8d %10ld %14.0f %14s %10s  %sbaseline not measured at this count\n", c.clients, c.events,
+                  c.gateway_rate, "-", "-", c.note.c_str());
+      continue;
+    }
+    double base_rate = c.baseline.seconds > 0 ? c.baseline.events / c.baseline.seconds : 0;
+    std::printf("%-8d %10ld %14.0f %14.0f %10.3f  %s\n", c.clients, c.events, c.gateway_rate, base_rate,
+                base_rate > 0 ? c.gateway_rate / base_rate : 0.0, c.note.c_str());
   }
 
   // 3. Latency with the service pacing its writes (the stream is never the
