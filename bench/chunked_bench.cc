@@ -11,6 +11,12 @@
 // Each figure is the best of the rounds. The client is a raw socket on one
 // thread (plus a sender thread for bidi); every read has a timeout, and a
 // round that runs out of time aborts the benchmark with an error.
+//
+// Figures are reported against a baseline measured in the same run: the same
+// three methods called directly through the server's in-process gRPC channel
+// with the generated stub (sync ClientWriter / ClientReader /
+// ClientReaderWriter, a writer thread for bidi), same message counts, no HTTP
+// in between. The ratio printed is gateway / baseline.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -18,6 +24,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -26,6 +33,8 @@
 #include <thread>
 
 #include <grpcgw/grpcgw.h>
+#include <grpcpp/channel.h>
+#include <grpcpp/client_context.h>
 #include <grpcpp/server.h>
 #include <grpcpp/server_builder.h>
 
@@ -265,6 +274,74 @@ double Bidi(int port, int n, const std::string& body) {
   return n / seconds;
 }
 
+// The baseline: the same calls through the in-process channel.
+void SetDeadline(grpc::ClientContext& context) { context.set_deadline(std::chrono::system_clock::now() + kTimeout); }
+
+double DirectUpload(e2e::Svc::Stub& stub, int n) {
+  grpc::ClientContext context;
+  SetDeadline(context);
+  e2e::CollectResponse response;
+  e2e::CollectRequest request;
+  request.set_text("m");
+  request.set_value(1);
+  auto start = Clock::now();
+  auto writer = stub.Collect(&context, &response);
+  for (int i = 0; i < n; ++i) {
+    if (!writer->Write(request)) break;
+  }
+  writer->WritesDone();
+  grpc::Status status = writer->Finish();
+  double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  if (!status.ok() || response.count() != n) {
+    Die("direct upload: " + status.error_message() + ", count " + std::to_string(response.count()));
+  }
+  return n / seconds;
+}
+
+double DirectDownload(e2e::Svc::Stub& stub, int n) {
+  grpc::ClientContext context;
+  SetDeadline(context);
+  e2e::WatchRequest request;
+  request.set_topic("bench");
+  request.set_count(n);
+  e2e::WatchEvent event;
+  int received = 0;
+  auto start = Clock::now();
+  auto reader = stub.Watch(&context, request);
+  while (reader->Read(&event)) ++received;
+  grpc::Status status = reader->Finish();
+  double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  if (!status.ok() || received != n) {
+    Die("direct download: " + status.error_message() + ", " + std::to_string(received) + " messages");
+  }
+  return n / seconds;
+}
+
+double DirectBidi(e2e::Svc::Stub& stub, int n) {
+  grpc::ClientContext context;
+  SetDeadline(context);
+  e2e::EchoMessage request, reply;
+  request.set_room("r");
+  request.set_text("hello");
+  int received = 0;
+  auto start = Clock::now();
+  auto stream = stub.Echo(&context);
+  std::thread writer([&] {
+    for (int i = 0; i < n; ++i) {
+      if (!stream->Write(request)) break;
+    }
+    stream->WritesDone();
+  });
+  while (stream->Read(&reply)) ++received;
+  writer.join();
+  grpc::Status status = stream->Finish();
+  double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  if (!status.ok() || received != n) {
+    Die("direct bidi: " + status.error_message() + ", " + std::to_string(received) + " messages");
+  }
+  return n / seconds;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -289,16 +366,29 @@ int main(int argc, char** argv) {
 
   const std::string upload_body = ChunkedBody(n, CollectLine);
   const std::string echo_body = ChunkedBody(n, EchoLine);
+  auto stub = e2e::Svc::NewStub(server->InProcessChannel(grpc::ChannelArguments()));
   double upload = 0, download = 0, bidi = 0;
+  double direct_upload = 0, direct_download = 0, direct_bidi = 0;
   for (int r = 0; r < rounds; ++r) {
     upload = std::max(upload, Upload(port, n, upload_body));
     download = std::max(download, Download(port, n));
     bidi = std::max(bidi, Bidi(port, n, echo_body));
+    direct_upload = std::max(direct_upload, DirectUpload(*stub, n));
+    direct_download = std::max(direct_download, DirectDownload(*stub, n));
+    direct_bidi = std::max(direct_bidi, DirectBidi(*stub, n));
   }
   std::printf("chunked transfer, %d messages per stream, best of %d rounds, loopback\n", n, rounds);
   std::printf("  client-streaming upload   (POST /v1/collect):    %10.0f messages/s\n", upload);
   std::printf("  server-streaming download (GET /v1/watch/{t}):   %10.0f messages/s\n", download);
   std::printf("  bidi, both directions     (POST /v1/rooms/{r}:echo): %10.0f messages/s\n", bidi);
+  std::printf("against the baseline: the same methods over the in-process gRPC channel, same run\n");
+  std::printf("                              gateway msg/s   baseline msg/s   gateway/baseline\n");
+  auto row = [](const char* name, double gateway, double baseline) {
+    std::printf("  %-26s %14.0f   %14.0f   %16.3f\n", name, gateway, baseline, gateway / baseline);
+  };
+  row("client-streaming upload", upload, direct_upload);
+  row("server-streaming download", download, direct_download);
+  row("bidi, both directions", bidi, direct_bidi);
 
   http.stop();
   listener.join();
