@@ -10,6 +10,11 @@
 // The service is e2e.Svc (tests/protos/e2e/e2e.proto) with only Echo and
 // Watch implemented, served in-process. Nothing is asserted.
 //
+// Each figure is followed by a baseline measured in the same run: the same
+// method called directly through the server's in-process gRPC channel with
+// the generated sync stub (no HTTP), and the ratio gateway/baseline. The
+// 100-stream echo baseline drives each stream from its own thread.
+//
 //   websocket_bench [seconds per figure, default 3]
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -18,6 +23,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -28,7 +34,9 @@
 #include <vector>
 
 #include <grpcgw/grpcgw.h>
+#include <grpcpp/client_context.h>
 #include <grpcpp/server_builder.h>
+#include <grpcpp/support/channel_arguments.h>
 
 #include "e2e.grpc.pb.h"
 #include "e2e.grpcgw.h"
@@ -215,9 +223,9 @@ double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).coun
 
 // ------------------------------------------------------------------ figures
 
-void EchoOneConnection(int port, double seconds, long max_round_trips) {
+double EchoOneConnection(int port, double seconds, long max_round_trips) {
   Client c;
-  if (!c.Connect(port, "/v1/rooms/bench:echo")) return (void)std::printf("echo, 1 connection: connect failed\n");
+  if (!c.Connect(port, "/v1/rooms/bench:echo")) return std::printf("echo, 1 connection: connect failed\n"), 0.0;
   const std::string message = R"({"text":"hello, bench"})";
   std::string reply;
   // Warm up.
@@ -232,14 +240,15 @@ void EchoOneConnection(int port, double seconds, long max_round_trips) {
   double took = Seconds(Clock::now() - start);
   std::printf("echo, 1 connection:     %8.0f round trips/s  (%ld in %.2f s, %.1f us each)\n", n / took, n, took,
               took * 1e6 / n);
+  return n / took;
 }
 
-void EchoManyConnections(int port, int connections, double seconds, long max_round_trips) {
+double EchoManyConnections(int port, int connections, double seconds, long max_round_trips) {
   std::vector<std::unique_ptr<Client>> clients;
   for (int i = 0; i < connections; ++i) {
     clients.push_back(std::make_unique<Client>());
     if (!clients.back()->Connect(port, "/v1/rooms/b" + std::to_string(i) + ":echo")) {
-      return (void)std::printf("echo, %d connections: connect %d failed\n", connections, i);
+      return std::printf("echo, %d connections: connect %d failed\n", connections, i), 0.0;
     }
   }
   const std::string message = R"({"text":"hello, bench"})";
@@ -253,7 +262,9 @@ void EchoManyConnections(int port, int connections, double seconds, long max_rou
     if (::poll(fds.data(), fds.size(), 1000) <= 0) break;
     for (int i = 0; i < connections; ++i) {
       if (!(fds[i].revents & POLLIN)) continue;
-      if (!clients[i]->Fill(0)) return (void)std::printf("echo, %d connections: connection %d ended\n", connections, i);
+      if (!clients[i]->Fill(0)) {
+        return std::printf("echo, %d connections: connection %d ended\n", connections, i), 0.0;
+      }
       while (clients[i]->TakeFrame() == 0x1) {
         ++n;
         clients[i]->SendText(message);
@@ -262,11 +273,12 @@ void EchoManyConnections(int port, int connections, double seconds, long max_rou
   }
   double took = Seconds(Clock::now() - start);
   std::printf("echo, %d connections:   %8.0f round trips/s  (%ld in %.2f s)\n", connections, n / took, n, took);
+  return n / took;
 }
 
-void ServerToClient(int port, double seconds, long count) {
+double ServerToClient(int port, double seconds, long count) {
   Client c;
-  if (!c.Connect(port, "/v1/watch/bench")) return (void)std::printf("server-to-client: connect failed\n");
+  if (!c.Connect(port, "/v1/watch/bench")) return std::printf("server-to-client: connect failed\n"), 0.0;
   c.SendText("{\"count\":" + std::to_string(count) + ",\"text\":\"0123456789abcdef\"}");
   long n = 0;
   auto start = Clock::now();
@@ -283,6 +295,105 @@ void ServerToClient(int port, double seconds, long count) {
   }
   double took = Seconds(Clock::now() - start);
   std::printf("server to client:       %8.0f messages/s     (%ld in %.2f s)\n", n / took, n, took);
+  return n / took;
+}
+
+// ----------------------------------------------------------------- baseline
+// The same methods through the in-process gRPC channel, no HTTP.
+
+e2e::EchoMessage BenchEchoMessage() {
+  e2e::EchoMessage message;
+  message.set_room("bench");
+  message.set_text("hello, bench");
+  return message;
+}
+
+void PrintRatio(double gateway, double baseline) {
+  if (gateway > 0 && baseline > 0) {
+    std::printf("  gateway/baseline:     %8.3f\n", gateway / baseline);
+  } else {
+    std::printf("  gateway/baseline:          n/a\n");
+  }
+}
+
+double DirectEchoOneStream(e2e::Svc::Stub& stub, double seconds, long max_round_trips) {
+  grpc::ClientContext context;
+  auto stream = stub.Echo(&context);
+  const e2e::EchoMessage message = BenchEchoMessage();
+  e2e::EchoMessage reply;
+  for (int i = 0; i < 200; ++i) stream->Write(message), stream->Read(&reply);
+  long n = 0;
+  auto start = Clock::now();
+  auto end = start + std::chrono::duration<double>(seconds);
+  while (n < max_round_trips && Clock::now() < end) {
+    if (!stream->Write(message) || !stream->Read(&reply)) break;
+    ++n;
+  }
+  double took = Seconds(Clock::now() - start);
+  stream->WritesDone();
+  stream->Finish();
+  std::printf("  baseline, 1 stream:   %8.0f round trips/s  (%ld in %.2f s, %.1f us each)\n", n / took, n, took,
+              took * 1e6 / n);
+  return n / took;
+}
+
+double DirectEchoManyStreams(e2e::Svc::Stub& stub, int streams, double seconds, long max_round_trips) {
+  std::atomic<long> n{0};
+  std::atomic<int> ready{0};
+  std::atomic<bool> go{false};
+  std::atomic<int64_t> end_ns{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < streams; ++t) {
+    threads.emplace_back([&] {
+      grpc::ClientContext context;
+      auto stream = stub.Echo(&context);
+      const e2e::EchoMessage message = BenchEchoMessage();
+      e2e::EchoMessage reply;
+      bool ok = stream->Write(message) && stream->Read(&reply);  // warm up
+      ready.fetch_add(1);
+      while (!go.load()) std::this_thread::yield();
+      const Clock::time_point end{Clock::duration(end_ns.load())};
+      while (ok && n.load(std::memory_order_relaxed) < max_round_trips && Clock::now() < end) {
+        if (!stream->Write(message) || !stream->Read(&reply)) break;
+        n.fetch_add(1, std::memory_order_relaxed);
+      }
+      stream->WritesDone();
+      stream->Finish();
+    });
+  }
+  while (ready.load() < streams) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  auto start = Clock::now();
+  auto end = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  end_ns.store(end.time_since_epoch().count());
+  go.store(true);
+  for (auto& t : threads) t.join();
+  double took = Seconds(Clock::now() - start);
+  long counted = n.load();
+  std::printf("  baseline, %d streams: %8.0f round trips/s  (%ld in %.2f s)\n", streams, counted / took, counted,
+              took);
+  return counted / took;
+}
+
+double DirectServerToClient(e2e::Svc::Stub& stub, double seconds, long count) {
+  grpc::ClientContext context;
+  e2e::WatchRequest request;
+  request.set_topic("bench");
+  request.set_count(static_cast<int32_t>(count));
+  request.set_text("0123456789abcdef");
+  auto reader = stub.Watch(&context, request);
+  e2e::WatchEvent event;
+  long n = 0;
+  auto start = Clock::now();
+  auto end = start + std::chrono::duration<double>(seconds);
+  while (n < count && Clock::now() < end) {
+    if (!reader->Read(&event)) break;
+    ++n;
+  }
+  double took = Seconds(Clock::now() - start);
+  if (n < count) context.TryCancel();
+  reader->Finish();
+  std::printf("  baseline:             %8.0f messages/s     (%ld in %.2f s)\n", n / took, n, took);
+  return n / took;
 }
 
 }  // namespace
@@ -307,9 +418,14 @@ int main(int argc, char** argv) {
 
   std::printf("grpcgw WebSocket transport, loopback, %u hardware threads, %.1f s per figure\n",
               std::thread::hardware_concurrency(), seconds);
-  EchoOneConnection(port, seconds, 2000000);
-  EchoManyConnections(port, 100, seconds, 5000000);
-  ServerToClient(port, seconds, 2000000);
+  std::printf("(baseline: the same methods through the in-process gRPC channel, sync stub, no HTTP)\n");
+  auto stub = e2e::Svc::NewStub(grpc_server->InProcessChannel(grpc::ChannelArguments()));
+  double rate = EchoOneConnection(port, seconds, 2000000);
+  PrintRatio(rate, DirectEchoOneStream(*stub, seconds, 2000000));
+  rate = EchoManyConnections(port, 100, seconds, 5000000);
+  PrintRatio(rate, DirectEchoManyStreams(*stub, 100, seconds, 5000000));
+  rate = ServerToClient(port, seconds, 2000000);
+  PrintRatio(rate, DirectServerToClient(*stub, seconds, 2000000));
 
   http.stop();
   listener.join();
