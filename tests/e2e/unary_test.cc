@@ -449,6 +449,25 @@ TEST_CASE("no route is a 404 and a wrong method a 405 with Allow, both with the 
 
 // -------------------------------------------------------------- request body
 
+// POSTs `body` as JSON with chunked transfer, `piece` bytes a chunk.
+httplib::Result PostChunked(httplib::Client& client, const std::string& path, const std::string& body,
+                            size_t piece) {
+  size_t sent = 0;
+  return client.Post(
+      path.c_str(),
+      [&](size_t, httplib::DataSink& sink) {
+        if (sent >= body.size()) {
+          sink.done();
+          return true;
+        }
+        size_t n = std::min(piece, body.size() - sent);
+        bool ok = sink.write(body.data() + sent, n);
+        sent += n;
+        return ok;
+      },
+      "application/json");
+}
+
 TEST_CASE("request bodies over the limit get 413, announced or chunked", "[unary]") {
   ServerConfig config;
   config.gateway.max_request_body_bytes = 1024;
@@ -461,20 +480,7 @@ TEST_CASE("request bodies over the limit get 413, announced or chunked", "[unary
     RequireJsonError(client.Post("/v1/types", big, "application/json"), 413, 8);
   }
   SECTION("chunked body over the limit") {
-    size_t sent = 0;
-    auto res = client.Post(
-        "/v1/types",
-        [&](size_t, httplib::DataSink& sink) {
-          if (sent >= big.size()) {
-            sink.done();
-            return true;
-          }
-          size_t n = std::min<size_t>(300, big.size() - sent);
-          bool ok = sink.write(big.data() + sent, n);
-          sent += n;
-          return ok;
-        },
-        "application/json");
+    auto res = PostChunked(client, "/v1/types", big, 300);
     if (res) {
       RequireJsonError(res, 413, 8);
     } else {
@@ -499,20 +505,7 @@ TEST_CASE("request bodies over the limit get 413, announced or chunked", "[unary
     }
   }
   SECTION("chunked body under the limit is accepted") {
-    size_t sent = 0;
-    auto res = client.Post(
-        "/v1/types",
-        [&](size_t, httplib::DataSink& sink) {
-          if (sent >= small.size()) {
-            sink.done();
-            return true;
-          }
-          size_t n = std::min<size_t>(100, small.size() - sent);
-          bool ok = sink.write(small.data() + sent, n);
-          sent += n;
-          return ok;
-        },
-        "application/json");
+    auto res = PostChunked(client, "/v1/types", small, 100);
     INFO(Describe(res));
     REQUIRE(res);
     CHECK(res->status == 200);
