@@ -1,15 +1,21 @@
 // grpcgw/http_server.h: the HTTP server gateways mount on.
 //
-// A cpp-httplib `httplib::Server` with production defaults and socket
-// ownership:
-//   - TCP_NODELAY, a real listen backlog, keep-alive limits fit for API
-//     traffic;
-//   - an elastic worker pool: a connection busy with a long request or a
-//     stream holds a worker, and the pool grows (up to a bound) instead of
-//     starving everyone else;
-//   - the connection loop is ours, so a handler can take the socket over
-//     (WebSocket upgrades, streams written while the request body is still
-//     arriving) through `Connection::Current()`.
+// A cpp-httplib `httplib::Server` (users add routes with Get/Post/... and
+// write handlers against httplib::Request/Response as usual) whose sockets
+// are run by a few epoll event-loop threads instead of a thread per
+// connection:
+//   - the loops accept, read and check request heads and bodies (strict
+//     HTTP/1.1 framing, every size and time bounded), keep idle keep-alive
+//     connections, and drive every established gateway stream (SSE,
+//     WebSocket, chunked) — a connection or a stream costs memory, never a
+//     thread;
+//   - a worker thread runs only while a handler runs (binding and starting
+//     a gateway call, a user's own route), with the request head and body
+//     already read;
+//   - a handler can take the connection over (`Connection::Current()`):
+//     the blocking writers (SseWriter, ChunkWriter, WebSocket) keep the
+//     worker for as long as they run, which is what they cost on user
+//     routes.
 //
 //   grpcgw::HttpServer http;
 //   http.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
@@ -19,9 +25,10 @@
 //   int port = http.bind_to_any_port("127.0.0.1");
 //   http.listen_after_bind();             // blocks until stop()
 //
-// Users' own routes work as on any httplib::Server. Call the listening
-// functions on the HttpServer type (they add the backlog). Errors that
-// httplib produces itself (no route: 404, ...) get the gateway's JSON error
+// Call the route, listening and stopping functions on the HttpServer type
+// (they hide httplib's: the server needs to know the routes to apply body
+// limits, and runs its own loops). Errors httplib produces itself (no
+// route: 404, ...) and errors of the front door get the gateway's JSON error
 // body. Not provided: TLS, HTTP/2.
 #ifndef GRPCGW_HTTP_SERVER_H_
 #define GRPCGW_HTTP_SERVER_H_
@@ -31,6 +38,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -41,17 +49,68 @@
 namespace grpcgw {
 
 struct HttpServerOptions {
-  size_t min_threads = 8;                 // workers kept when idle
-  size_t max_threads = 4096;              // workers at the most (one per busy connection)
+  // Threads. Event loops own the sockets (0: one per core); workers run
+  // handlers only, growing from min_threads up to max_threads while
+  // handlers are busy. Requests beyond that wait in a queue of at most
+  // max_queued_requests; past it they get 503. A worker that cannot be
+  // created is a 503 too (the server keeps running).
+  size_t event_loops = 0;
+  size_t min_threads = 4;
+  size_t max_threads = 256;
+  size_t max_queued_requests = 4096;
+
+  // Connections. Past max_connections a new connection is accepted,
+  // answered 503 and closed. listen_backlog is the kernel's accept queue.
+  size_t max_connections = 100000;
   int listen_backlog = 1024;
-  size_t keep_alive_max_count = 100000;   // requests per connection
+  // SO_REUSEPORT on the listening socket (several processes sharing a
+  // port). Off by default: binding a port in use fails.
+  bool reuse_port = false;
+
+  // Request heads: request line (414 beyond), whole head and header count
+  // (431 beyond), checked from the first byte without buffering past the
+  // limit; the whole head must arrive within head_timeout of its first
+  // byte (408 and close).
+  size_t max_request_line_bytes = 8192;
+  size_t max_head_bytes = 65536;
+  size_t max_headers = 100;
+  std::chrono::milliseconds head_timeout{10000};
+
+  // Request bodies on routes that are not the gateway's (the gateway has
+  // GatewayOptions::max_request_body_bytes): 413 beyond, refused up front
+  // when the declared length or a chunk size is over it. A request no route
+  // serves gets its 404 after reading at most max_unrouted_body_bytes (and
+  // the connection closes when it sent more). set_request_body_limit raises
+  // the limit of one route.
+  size_t max_request_body_bytes = 4 << 20;
+  size_t max_unrouted_body_bytes = 64 << 10;
+  // A body must keep arriving at min_body_rate bytes per second, measured
+  // over each body_rate_window (408 and close below it).
+  size_t min_body_rate = 1024;
+  std::chrono::milliseconds body_rate_window{10000};
+
+  // Keep-alive: requests per connection, and how long a connection may
+  // wait idle for its next request.
+  size_t keep_alive_max_count = 100000;
   std::chrono::seconds keep_alive_timeout{30};
-  std::chrono::seconds read_timeout{30};  // per read while a request is in progress
+  // Blocking reads and writes of handlers that took a connection over
+  // (user routes with SseWriter, ChunkWriter, WebSocket, or reading a body
+  // themselves).
+  std::chrono::seconds read_timeout{30};
   std::chrono::seconds write_timeout{30};
+
+  // stop(): how long open streams and running handlers get to end before
+  // the rest is cancelled.
+  std::chrono::milliseconds shutdown_grace{5000};
 };
 
 namespace internal {
 class GatewayDispatch;
+class LoopConn;
+class StreamHandler;
+class ServerCore;
+struct RequestHead;
+struct BodyPlan;
 }
 
 // The connection a handler runs on; valid for the duration of the handler
@@ -81,6 +140,16 @@ class Connection {
   // Closes the connection after this request even without a take-over
   // (for example when a request body was left unread).
   void CloseAfterResponse() { close_after_response_ = true; }
+  // Whether the server read the whole request body before the handler ran
+  // (then whatever the handler leaves unread is skipped, and the connection
+  // stays usable).
+  bool body_buffered() const { return body_buffered_; }
+
+  // Takes the socket over for an asynchronous stream: when the handler
+  // returns, `handler` runs the connection on its event loop (see
+  // server/stream_io.h). Bytes the server buffered beyond this request's
+  // head reach the handler first.
+  void Detach(std::shared_ptr<internal::StreamHandler> handler);
 
   // True when the peer has closed its side or the socket failed, checked
   // without blocking and without consuming data.
@@ -94,8 +163,10 @@ class Connection {
 
  private:
   friend class HttpServer;
+  friend class internal::LoopConn;
+  friend class internal::ServerCore;
   class StreamAdapter;
-  explicit Connection(int socket, const HttpServerOptions& options);
+  Connection(int socket, const HttpServerOptions& options);
   ~Connection();
 
   const int socket_;
@@ -105,6 +176,9 @@ class Connection {
   bool taken_over_ = false;
   bool keep_alive_after_takeover_ = false;
   bool close_after_response_ = false;
+  bool body_buffered_ = false;
+  uint64_t consumed_ = 0;  // bytes of the request stream handed out by Read
+  std::shared_ptr<internal::StreamHandler> detached_;
   std::atomic<bool> shutting_down_{false};
   std::unique_ptr<StreamAdapter> stream_;
 };
@@ -117,34 +191,69 @@ class HttpServer : public httplib::Server {
 
   const HttpServerOptions& options() const { return options_; }
 
-  // As httplib::Server's, plus the listen backlog.
+  // Routes, as httplib::Server's (the server records them to apply body
+  // limits per route).
+  HttpServer& Get(const std::string& pattern, Handler handler);
+  HttpServer& Post(const std::string& pattern, Handler handler);
+  HttpServer& Post(const std::string& pattern, HandlerWithContentReader handler);
+  HttpServer& Put(const std::string& pattern, Handler handler);
+  HttpServer& Put(const std::string& pattern, HandlerWithContentReader handler);
+  HttpServer& Patch(const std::string& pattern, Handler handler);
+  HttpServer& Patch(const std::string& pattern, HandlerWithContentReader handler);
+  HttpServer& Delete(const std::string& pattern, Handler handler);
+  HttpServer& Delete(const std::string& pattern, HandlerWithContentReader handler);
+  HttpServer& Options(const std::string& pattern, Handler handler);
+  // Raises (or lowers) the body limit of the user routes whose pattern is
+  // `pattern` (every method). Bodies up to max_request_body_bytes are read
+  // before the handler runs; a route allowed more reads its body itself
+  // (httplib's ContentReader), holding its worker while it does.
+  HttpServer& set_request_body_limit(const std::string& pattern, size_t max_bytes);
+
+  // Listening. bind_* fail (false / -1) when the address is in use; the
+  // reason is in last_error().
   bool bind_to_port(const std::string& host, int port, int socket_flags = 0);
   int bind_to_any_port(const std::string& host, int socket_flags = 0);
+  // Serves until stop(); false if not bound.
+  bool listen_after_bind();
   bool listen(const std::string& host, int port, int socket_flags = 0);
+  bool is_running() const;
+  const std::string& last_error() const { return last_error_; }
 
-  // Stops accepting, wakes every open stream and waits for the workers.
+  // Stops accepting, lets running handlers finish and streams end within
+  // options().shutdown_grace (SSE streams get their final event, WebSocket
+  // sessions a 1001 close, chunked streams their error record), cancels what
+  // remains, and returns when every connection is closed and listen
+  // returned. Idempotent.
   void stop();
+  void Shutdown(std::chrono::milliseconds grace);
 
   // Chains `handler` after the gateway routes (instead of replacing them).
   HttpServer& set_pre_routing_handler(HandlerWithResponse handler);
 
-  // Number of open connections (for tests and benchmarks).
+  // Open connections, worker threads and event-loop threads (tests and
+  // benchmarks).
   size_t open_connections() const;
+  size_t worker_threads() const;
+  size_t loop_threads() const;
 
   // The gateways' shared routing table (created on first use; defined with
   // the gateway).
   internal::GatewayDispatch& dispatch();
 
  private:
-  bool process_and_close_socket(socket_t sock) override;
-  void RaiseBacklog();
+  friend class internal::ServerCore;
+  friend class internal::LoopConn;
+  // Runs httplib's request processing for one request on a worker.
+  bool ProcessOne(Connection& conn, bool last, bool* connection_closed);
+  void RecordRoute(const char* method, const std::string& pattern);
 
   HttpServerOptions options_;
+  std::string last_error_;
   std::shared_ptr<internal::GatewayDispatch> dispatch_;
   HandlerWithResponse gateway_hook_;       // set by dispatch()
+  std::function<bool(const internal::RequestHead&, internal::BodyPlan*)> gateway_classifier_;
   HandlerWithResponse user_pre_routing_;
-  mutable std::mutex connections_mu_;
-  std::set<Connection*> connections_;  // guarded by connections_mu_
+  std::unique_ptr<internal::ServerCore> core_;
 };
 
 }  // namespace grpcgw

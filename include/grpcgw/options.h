@@ -47,6 +47,14 @@ struct SseOptions {
   std::optional<SseEvent> end_of_stream = SseEvent{"EOS", "EOS", ""};
   // `retry:` (milliseconds) sent at the start of the stream; 0 sends none.
   std::chrono::milliseconds retry{0};
+  // The response head goes out when the call has run this long without
+  // failing (or at once when the service sends its initial metadata or a
+  // message), so that EventSource.onopen fires on a quiet stream; a failure
+  // within it is an HTTP error status.
+  std::chrono::milliseconds open_grace{50};
+  // Sent to open streams when the server shuts down (HttpServer::stop),
+  // before the connection closes; nullopt sends none.
+  std::optional<SseEvent> on_shutdown = SseEvent{"", "shutdown", ""};
   // Response fields whose values become `id:` / `event:` for methods that
   // name none in (grpcgw.method).
   std::string id_field;

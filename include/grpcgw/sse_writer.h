@@ -54,6 +54,9 @@ class SseWriter {
   // True once the client has closed the connection (checked without blocking).
   bool ClientGone() const;
 
+  // The response head Start writes (headers with a line break are left out).
+  static std::string FormatHead(const httplib::Headers& headers = {});
+
   // The bytes of one event, as Send writes them.
   static std::string FormatEvent(std::string_view data, std::string_view event = {},
                                  std::string_view id = {});

@@ -84,6 +84,22 @@ class StreamCall {
   // Cancels the call (the service sees it as cancelled). Idempotent.
   void Cancel();
 
+  // For consumers that do not block (the event loop): `listener` runs after
+  // anything such a consumer waits for may have changed — a response
+  // arrived, the call ended, the initial metadata arrived, a request slot
+  // freed — on a gRPC thread or the thread that called Cancel, with no lock
+  // held. It must not block. Set it, then look at the state (Read with a
+  // zero timeout, TryWrite): what happened before is not replayed.
+  void SetListener(std::function<void()> listener);
+
+  enum class WriteResult { kQueued, kFull, kClosed };
+  // Queues *request without waiting: kQueued (it was moved), kFull (it
+  // stays; the listener runs when there is room), kClosed (the call takes
+  // no more requests).
+  WriteResult TryWrite(std::unique_ptr<google::protobuf::Message>* request);
+
+  bool HasInitialMetadata() const;
+
   bool Finished() const;
   // The final status; OK until Finished().
   grpc::Status status() const;
@@ -134,6 +150,8 @@ class StreamCall {
   void MaybeReleaseReadHoldLocked(std::unique_lock<std::mutex>& lock);
   void MaybeReleaseWriteHoldLocked(std::unique_lock<std::mutex>& lock);
   void MaybeStartNextWriteLocked(std::unique_lock<std::mutex>& lock);
+  // Runs the listener (no lock held).
+  void Notify();
 
   const StreamLimits limits_;
   const bool streams_requests_;
@@ -154,6 +172,7 @@ class StreamCall {
   bool write_hold_released_ = false;
   bool cancelled_ = false;
   bool initial_metadata_ = false;
+  std::shared_ptr<std::function<void()>> listener_;
   bool done_ = false;
   grpc::Status status_;
 };

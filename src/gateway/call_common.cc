@@ -105,7 +105,8 @@ void WriteError(RequestContext& ctx, const grpc::Status& status, int http_status
 }
 
 void WriteHttpError(RequestContext& ctx, const HttpError& error) {
-  if (error.http_status == 413 || error.http_status == 400 || error.http_status == 408) {
+  if (!ctx.conn.body_buffered() &&
+      (error.http_status == 413 || error.http_status == 400 || error.http_status == 408)) {
     // The rest of the body was not read: the connection cannot be reused.
     ctx.conn.CloseAfterResponse();
   }

@@ -129,6 +129,33 @@ void GatewayDispatch::Mount(const std::shared_ptr<GatewayState>& gateway) {
   gateways_.push_back(gateway);
 }
 
+bool GatewayDispatch::Classify(const RequestHead& head, BodyPlan* plan) const {
+  if (router_.size() == 0) return false;
+  std::string_view target = head.target;
+  std::string_view path = target.substr(0, target.find('?'));
+  Router::Match match;
+  std::vector<std::string> allowed;
+  std::string error;
+  Router::Outcome outcome = router_.Lookup(head.method, path, &match, &allowed, &error);
+  if (outcome == Router::Outcome::kNotFound) return false;
+  if (outcome != Router::Outcome::kMatch) {
+    // Answered without reading the body: a small one is read (and
+    // skipped) so that the connection stays usable.
+    plan->max_bytes = 64 << 10;
+    return true;
+  }
+  const CompiledBinding& binding = *bindings_[match.target];
+  const MethodKind kind = binding.method->kind;
+  plan->max_bytes = binding.gateway->options.max_request_body_bytes;
+  const bool streams_requests = kind == MethodKind::kClientStreaming || kind == MethodKind::kBidiStreaming;
+  if (streams_requests && !head.HasToken("Upgrade", "websocket")) {
+    // Uploads are read as they arrive, one message at a time.
+    plan->streamed = true;
+    plan->max_bytes = UINT64_MAX;
+  }
+  return true;
+}
+
 httplib::Server::HandlerResponse GatewayDispatch::Handle(const httplib::Request& req,
                                                          httplib::Response& res) {
   Connection* conn = Connection::Current();
@@ -154,7 +181,7 @@ httplib::Server::HandlerResponse GatewayDispatch::Handle(const httplib::Request&
       std::string allow;
       for (const auto& m : allowed) allow += (allow.empty() ? "" : ", ") + m;
       res.set_header("Allow", allow);
-      ctx.conn.CloseAfterResponse();  // the body, if any, was not read
+      // The server read the body (if any) before the handler ran, and skips it.
       WriteError(ctx, grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
                                    "method " + req.method + " not allowed for " + std::string(path) +
                                        " (allowed: " + allow + ")"),
@@ -162,7 +189,6 @@ httplib::Server::HandlerResponse GatewayDispatch::Handle(const httplib::Request&
       return httplib::Server::HandlerResponse::Handled;
     }
     if (outcome == Router::Outcome::kBadRequest) {
-      ctx.conn.CloseAfterResponse();
       WriteError(ctx, grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, error), 400);
       return httplib::Server::HandlerResponse::Handled;
     }
@@ -193,7 +219,7 @@ void GatewayDispatch::Serve(RequestContext& ctx, const Router::Match& match, std
     }
   }
   if (!s.ok()) {
-    ctx.conn.CloseAfterResponse();
+    if (!ctx.conn.body_buffered()) ctx.conn.CloseAfterResponse();  // a streamed upload, unread
     return WriteError(ctx, s);
   }
 
@@ -209,7 +235,7 @@ void GatewayDispatch::Serve(RequestContext& ctx, const Router::Match& match, std
   bool streams_responses = method.kind == MethodKind::kServerStreaming || method.kind == MethodKind::kBidiStreaming;
   if (t.sse && is_get && streams_responses && AcceptsEventStream(req)) return ServeSse(ctx);
   if (t.chunked) return ServeChunked(ctx);
-  ctx.conn.CloseAfterResponse();
+  if (!ctx.conn.body_buffered()) ctx.conn.CloseAfterResponse();
   WriteError(ctx, grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
                                "no transport of " + method.grpc_path +
                                    " serves this request (WebSocket needs a GET upgrade, SSE a GET "
@@ -224,6 +250,9 @@ internal::GatewayDispatch& HttpServer::dispatch() {
     dispatch_ = std::make_shared<internal::GatewayDispatch>();
     internal::GatewayDispatch* d = dispatch_.get();
     gateway_hook_ = [d](const httplib::Request& req, httplib::Response& res) { return d->Handle(req, res); };
+    gateway_classifier_ = [d](const internal::RequestHead& head, internal::BodyPlan* plan) {
+      return d->Classify(head, plan);
+    };
   }
   return *dispatch_;
 }

@@ -18,6 +18,7 @@
 
 #include "gateway/gateway_state.h"
 #include "routing/router.h"
+#include "server/front_door.h"
 
 namespace grpcgw {
 namespace internal {
@@ -31,6 +32,10 @@ class GatewayDispatch {
   void Mount(const std::shared_ptr<GatewayState>& gateway);
 
   httplib::Server::HandlerResponse Handle(const httplib::Request& req, httplib::Response& res);
+
+  // On the event loop, for a request head: whether the gateway serves it,
+  // and how its body is read (see server/front_door.h).
+  bool Classify(const RequestHead& head, BodyPlan* plan) const;
 
  private:
   void Serve(RequestContext& ctx, const Router::Match& match, std::string_view query);

@@ -1,17 +1,18 @@
-// Server-Sent Events for server-streaming and bidi methods (DESIGN.md
-// section 4): one event per response, flushed as it comes; the
-// End-of-stream event when the service ends OK; `event: failure` when it
-// fails after the stream started; heartbeats while idle; the client leaving
-// cancels the call.
+// Server-Sent Events for server-streaming and bidi methods (docs/design.md):
+// one event per response, flushed as it comes; the End-of-stream event when
+// the service ends OK; `event: failure` when it fails after the stream
+// started; heartbeats while idle; the client leaving cancels the call.
+//
+// The stream runs on the connection's event loop (SseStream); the worker
+// only binds the request and starts the call.
 //
 // When the stream starts: the response head goes out with the first
-// message, or when the call ends OK, so that a failure before the first
-// message is an ordinary HTTP error with the mapped status (the call's
-// status is known before anything is written). A service that has sent its
-// initial metadata but no message for a whole heartbeat interval gets the
-// stream started then (head and a heartbeat), so that a quiet stream still
-// reaches the client and proxies keep it open; a failure after that point
-// is an `event: failure`.
+// message, when the call ends OK, or once the call has run
+// SseOptions::open_grace without failing — so EventSource.onopen fires
+// promptly on a quiet stream. A failure before that is an ordinary HTTP
+// error with the mapped status; after it, an `event: failure`. (The
+// service's initial metadata alone does not start the stream: gRPC reports
+// it for a call that fails without a response too.)
 #include <algorithm>
 
 #include "gateway/stream_common.h"
@@ -25,104 +26,145 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// How often the wait for the first message checks for a departed client.
-constexpr auto kPeerCheck = std::chrono::milliseconds(250);
+class SseStream final : public AsyncStream {
+ public:
+  SseStream(RequestContext& ctx, std::shared_ptr<StreamCall> call, std::unique_ptr<StreamSlot> slot)
+      : AsyncStream(ctx, std::move(call), std::move(slot)), sse_(options_.sse) {}
 
-enum class Start { kMessage, kFinished, kQuiet, kClientGone };
+  void OnData(StreamIo&, std::string_view) override {}  // nothing more is expected
+  void OnWake(StreamIo&) override { Pump(); }
+  void OnWritable(StreamIo&) override { Pump(); }
 
-// Waits for the first response, the end of the call, or (with a heartbeat)
-// a heartbeat interval of silence after the initial metadata. Cancels the
-// call when the client leaves first.
-Start AwaitFirstMessage(RequestContext& ctx, StreamCall& call, std::chrono::milliseconds heartbeat,
-                        std::unique_ptr<google::protobuf::Message>* first) {
-  const auto since = Clock::now();
-  for (;;) {
-    auto wait = kPeerCheck;
-    if (heartbeat.count() > 0) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(since + heartbeat - Clock::now());
-      wait = std::clamp(left, std::chrono::milliseconds(1), kPeerCheck);
+  void OnTimer(StreamIo&) override {
+    if (phase_ == Phase::kDone) return;
+    const auto now = Clock::now();
+    if (phase_ == Phase::kAwaitHead) {
+      if (now - since_ >= sse_.open_grace) {
+        OpenStream();
+        Pump();
+        if (phase_ == Phase::kDone) return;
+      }
+    } else if (sse_.heartbeat.count() > 0 && now - last_write_ >= sse_.heartbeat) {
+      io_->Write(": keep-alive\n\n");
+      last_write_ = now;
     }
-    StreamCall::Next next = call.Read(first, wait);
-    if (next == StreamCall::Next::kMessage) return Start::kMessage;
-    if (next == StreamCall::Next::kFinished) return Start::kFinished;
-    if (ctx.conn.PeerClosed()) {
-      call.Cancel();
-      return Start::kClientGone;
+    ArmTimer();
+  }
+
+  void OnShutdown(StreamIo&) override {
+    if (phase_ == Phase::kDone) return;
+    phase_ = Phase::kDone;
+    call_->Cancel();
+    if (!head_sent_) {
+      return FailBeforeHead(grpc::Status(grpc::StatusCode::UNAVAILABLE, "the server is shutting down"));
     }
-    if (heartbeat.count() > 0 && Clock::now() - since >= heartbeat &&
-        call.WaitForInitialMetadata(std::chrono::milliseconds(0))) {
-      return Start::kQuiet;
+    if (sse_.on_shutdown) {
+      const SseEvent& e = *sse_.on_shutdown;
+      io_->Write(SseWriter::FormatEvent(e.data, e.event, e.id));
+    }
+    io_->Finish(false);
+  }
+
+ private:
+  enum class Phase { kAwaitHead, kStreaming, kDone };
+
+  void Started() override {
+    since_ = Clock::now();
+    ArmTimer();
+    Pump();
+  }
+
+  void ArmTimer() {
+    if (phase_ == Phase::kAwaitHead) {
+      io_->SetTimer(since_ + sse_.open_grace);
+    } else if (phase_ == Phase::kStreaming && sse_.heartbeat.count() > 0) {
+      io_->SetTimer(last_write_ + sse_.heartbeat);
+    } else {
+      io_->SetTimer(Clock::time_point::max());
     }
   }
-}
+
+  void OpenStream() {
+    head_sent_ = true;
+    phase_ = Phase::kStreaming;
+    std::string head = SseWriter::FormatHead(HeadHeaders());
+    if (sse_.retry.count() > 0) head += "retry: " + std::to_string(sse_.retry.count()) + "\n\n";
+    io_->Write(head);
+    last_write_ = Clock::now();
+  }
+
+  void Pump() {
+    if (phase_ == Phase::kDone || io_ == nullptr) return;
+    bool wrote = false;
+    while (io_->Unsent() < kStreamHighWater) {
+      std::unique_ptr<google::protobuf::Message> response;
+      StreamCall::Next next = call_->Read(&response, std::chrono::milliseconds(0));
+      if (next == StreamCall::Next::kTimeout) break;
+      if (phase_ == Phase::kAwaitHead) {
+        if (next == StreamCall::Next::kFinished && !call_->status().ok()) {
+          phase_ = Phase::kDone;
+          return FailBeforeHead(call_->status());
+        }
+        OpenStream();
+      }
+      if (next == StreamCall::Next::kFinished) return End();
+      data_.clear();
+      grpc::Status st = AppendMessageJson(*response, &data_, options_.json_output);
+      if (!st.ok()) {
+        io_->Write(SseWriter::FormatEvent(
+            StatusToJson(grpc::Status(grpc::StatusCode::INTERNAL, "response has no JSON form: " + st.error_message())),
+            "failure"));
+        phase_ = Phase::kDone;
+        call_->Cancel();
+        return io_->Finish(false);
+      }
+      io_->Write(SseWriter::FormatEvent(data_, FieldText(*response, binding_.sse_event_field),
+                                        FieldText(*response, binding_.sse_id_field)));
+      wrote = true;
+    }
+    if (wrote) {
+      last_write_ = Clock::now();
+      ArmTimer();
+    }
+  }
+
+  void End() {
+    phase_ = Phase::kDone;
+    grpc::Status status = call_->status();
+    if (status.ok()) {
+      if (sse_.end_of_stream) {
+        const SseEvent& eos = *sse_.end_of_stream;
+        io_->Write(SseWriter::FormatEvent(eos.data, eos.event, eos.id));
+      }
+    } else {
+      io_->Write(SseWriter::FormatEvent(StatusToJson(status), "failure"));
+    }
+    io_->Finish(false);
+  }
+
+  const SseOptions& sse_;
+  Phase phase_ = Phase::kAwaitHead;
+  bool head_sent_ = false;
+  Clock::time_point since_;
+  Clock::time_point last_write_;
+  std::string data_;
+};
 
 }  // namespace
 
 void ServeSse(RequestContext& ctx) {
-  StreamSlot slot(*ctx.binding.gateway);
-  if (!slot.ok()) {
+  auto slot = std::make_unique<StreamSlot>(*ctx.binding.gateway);
+  if (!slot->ok()) {
     return WriteError(ctx, grpc::Status(grpc::StatusCode::UNAVAILABLE, "too many open streams"), 503);
   }
+  // A GET's body (if any) was read by the server; it means nothing here.
   BodyReader body(ctx.conn, ctx.req, ctx.options.max_request_body_bytes, ctx.options.chunked.idle_timeout);
   if (!body.Drain()) ctx.conn.CloseAfterResponse();
 
   std::shared_ptr<StreamCall> call;
   grpc::Status s = StartStream(ctx, /*send_request=*/true, &call);
   if (!s.ok()) return WriteError(ctx, s);
-
-  const SseOptions& options = ctx.options.sse;
-  std::unique_ptr<google::protobuf::Message> first;
-  Start start = AwaitFirstMessage(ctx, *call, options.heartbeat, &first);
-  if (start == Start::kClientGone) {
-    // Nobody to answer: write nothing and close.
-    ctx.conn.TakeOver();
-    return;
-  }
-  if (start == Start::kFinished && !call->status().ok()) {
-    httplib::Headers headers;
-    AddResponseMetadataHeaders(*call->context(), false, &headers);
-    AddResponseMetadataHeaders(*call->context(), true, &headers);
-    for (auto& h : headers) ctx.res.headers.insert(h);
-    return WriteError(ctx, call->status());
-  }
-
-  httplib::Headers headers;
-  AddResponseMetadataHeaders(*call->context(), false, &headers);
-  std::unique_ptr<SseWriter> sse = SseWriter::Start(ctx.conn, headers);
-  if (options.retry.count() > 0) sse->Retry(options.retry);
-
-  std::string data;
-  auto on_message = [&](const google::protobuf::Message& response) {
-    data.clear();
-    grpc::Status st = AppendMessageJson(response, &data, ctx.options.json_output);
-    if (!st.ok()) {
-      data = StatusToJson(grpc::Status(grpc::StatusCode::INTERNAL, "response has no JSON form: " + st.error_message()));
-      sse->Send(data, "failure");
-      return false;
-    }
-    return sse->Send(data, FieldText(response, ctx.binding.sse_event_field),
-                     FieldText(response, ctx.binding.sse_id_field));
-  };
-  auto on_idle = [&] { return sse->Comment("keep-alive"); };
-
-  bool client_left = false;
-  if (start == Start::kMessage && !on_message(*first)) client_left = true;
-  if (start == Start::kQuiet && !on_idle()) client_left = true;
-  if (client_left) {
-    call->Cancel();
-    return;
-  }
-  if (start != Start::kFinished && !PumpResponses(ctx, *call, on_message, options.heartbeat, on_idle)) return;
-
-  grpc::Status status = call->status();
-  if (status.ok()) {
-    if (options.end_of_stream) {
-      const SseEvent& eos = *options.end_of_stream;
-      sse->Send(eos.data, eos.event, eos.id);
-    }
-  } else {
-    sse->Send(StatusToJson(status), "failure");
-  }
+  ctx.conn.Detach(std::make_shared<SseStream>(ctx, std::move(call), std::move(slot)));
 }
 
 }  // namespace internal

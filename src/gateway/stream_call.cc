@@ -50,6 +50,37 @@ bool StreamCall::Write(std::unique_ptr<google::protobuf::Message> request,
   return true;
 }
 
+StreamCall::WriteResult StreamCall::TryWrite(std::unique_ptr<google::protobuf::Message>* request) {
+  std::unique_lock<std::mutex> lock(mu_);
+  if (!streams_requests_ || writes_done_requested_ || writes_failed_ || cancelled_ || done_) {
+    return WriteResult::kClosed;
+  }
+  auto max = limits_.max_buffered_requests > 0 ? limits_.max_buffered_requests : 1;
+  if (requests_.size() >= max) return WriteResult::kFull;
+  requests_.push_back(std::move(*request));
+  MaybeStartNextWriteLocked(lock);
+  return WriteResult::kQueued;
+}
+
+void StreamCall::SetListener(std::function<void()> listener) {
+  std::lock_guard<std::mutex> lock(mu_);
+  listener_ = std::make_shared<std::function<void()>>(std::move(listener));
+}
+
+void StreamCall::Notify() {
+  std::shared_ptr<std::function<void()>> listener;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    listener = listener_;
+  }
+  if (listener && *listener) (*listener)();
+}
+
+bool StreamCall::HasInitialMetadata() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return initial_metadata_;
+}
+
 void StreamCall::WritesDone() {
   std::unique_lock<std::mutex> lock(mu_);
   if (!streams_requests_ || writes_done_requested_) return;
@@ -112,6 +143,8 @@ void StreamCall::Cancel() {
   MaybeReleaseReadHoldLocked(lock);
   MaybeReleaseWriteHoldLocked(lock);
   cv_.notify_all();
+  lock.unlock();
+  Notify();
 }
 
 bool StreamCall::Finished() const {
@@ -130,9 +163,12 @@ size_t StreamCall::BufferedResponses() const {
 }
 
 void StreamCall::HandleInitialMetadata() {
-  std::lock_guard<std::mutex> lock(mu_);
-  initial_metadata_ = true;
-  cv_.notify_all();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    initial_metadata_ = true;
+    cv_.notify_all();
+  }
+  Notify();
 }
 
 void StreamCall::HandleReadDone(bool ok, std::unique_ptr<google::protobuf::Message> response) {
@@ -144,6 +180,7 @@ void StreamCall::HandleReadDone(bool ok, std::unique_ptr<google::protobuf::Messa
       read_in_flight_ = true;
       cv_.notify_all();
       lock.unlock();
+      Notify();
       DoStartRead();
       return;
     }
@@ -156,6 +193,8 @@ void StreamCall::HandleReadDone(bool ok, std::unique_ptr<google::protobuf::Messa
   }
   MaybeReleaseReadHoldLocked(lock);
   cv_.notify_all();
+  lock.unlock();
+  Notify();
 }
 
 void StreamCall::HandleWriteDone(bool ok) {
@@ -169,9 +208,11 @@ void StreamCall::HandleWriteDone(bool ok) {
   cv_.notify_all();
   if (writes_failed_ || cancelled_) {
     MaybeReleaseWriteHoldLocked(lock);
-    return;
+  } else {
+    MaybeStartNextWriteLocked(lock);
   }
-  MaybeStartNextWriteLocked(lock);
+  if (lock.owns_lock()) lock.unlock();
+  Notify();
 }
 
 void StreamCall::HandleDone(const grpc::Status& status,
@@ -186,6 +227,7 @@ void StreamCall::HandleDone(const grpc::Status& status,
     keep = std::move(self_);
     cv_.notify_all();
   }
+  Notify();
   // `keep` may hold the last reference: this object can go away here.
 }
 

@@ -3,6 +3,8 @@
 #include <google/protobuf/descriptor.h>
 
 #include "grpcgw/json.h"
+#include "grpcgw/status.h"
+#include "server/http_status.h"
 
 namespace grpcgw {
 namespace internal {
@@ -77,6 +79,72 @@ bool PumpResponses(RequestContext& ctx, StreamCall& call,
       }
     }
   }
+}
+
+AsyncStream::AsyncStream(RequestContext& ctx, std::shared_ptr<StreamCall> call,
+                         std::unique_ptr<StreamSlot> slot)
+    : call_(std::move(call)),
+      binding_(ctx.binding),
+      options_(ctx.options),
+      request_(std::move(ctx.request)),
+      extra_headers_(ctx.res.headers),
+      slot_(std::move(slot)) {
+  if (options_.error_handler) req_copy_ = std::make_unique<httplib::Request>(ctx.req);
+  keep_alive_ = ctx.req.version == "HTTP/1.1" && ctx.req.get_header_value("Connection") != "close";
+}
+
+AsyncStream::~AsyncStream() {
+  if (call_) {
+    call_->SetListener(nullptr);
+    call_->Cancel();
+  }
+}
+
+void AsyncStream::OnStart(StreamIo& io) {
+  io_ = &io;
+  call_->SetListener(io.Waker());
+  Started();
+}
+
+void AsyncStream::OnClosed() {
+  call_->Cancel();
+  io_ = nullptr;
+}
+
+httplib::Headers AsyncStream::HeadHeaders() const {
+  httplib::Headers headers = extra_headers_;
+  if (call_->HasInitialMetadata()) AddResponseMetadataHeaders(*call_->context(), false, &headers);
+  return headers;
+}
+
+std::string AsyncStream::ErrorResponse(const grpc::Status& status, int http_status) {
+  httplib::Response res;
+  res.headers = extra_headers_;
+  if (call_->Finished()) {
+    AddResponseMetadataHeaders(*call_->context(), false, &res.headers);
+    AddResponseMetadataHeaders(*call_->context(), true, &res.headers);
+  }
+  res.status = http_status != 0 ? http_status : HttpStatusFromCode(status.error_code());
+  res.set_content(StatusToJson(status), "application/json");
+  if (status.error_code() == grpc::StatusCode::UNAUTHENTICATED && !res.has_header("WWW-Authenticate")) {
+    res.set_header("WWW-Authenticate", "Bearer");
+  }
+  if (options_.error_handler && req_copy_) options_.error_handler(status, *req_copy_, res);
+  std::string out = "HTTP/1.1 " + std::to_string(res.status) + " " + ReasonPhrase(res.status) + "\r\n";
+  for (const auto& [k, v] : res.headers) {
+    if (k.find_first_of(":\r\n") != std::string::npos || v.find_first_of("\r\n") != std::string::npos) continue;
+    out += k + ": " + v + "\r\n";
+  }
+  out += "Content-Length: " + std::to_string(res.body.size()) + "\r\n";
+  if (!keep_alive_) out += "Connection: close\r\n";
+  out += "\r\n";
+  out += res.body;
+  return out;
+}
+
+void AsyncStream::FailBeforeHead(const grpc::Status& status, int http_status) {
+  io_->Write(ErrorResponse(status, http_status));
+  io_->Finish(keep_alive_);
 }
 
 std::string FieldText(const google::protobuf::Message& message, const google::protobuf::FieldDescriptor* field) {

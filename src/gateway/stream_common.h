@@ -12,6 +12,7 @@
 
 #include "gateway/gateway_state.h"
 #include "grpcgw/stream_call.h"
+#include "server/stream_io.h"
 
 namespace grpcgw {
 namespace internal {
@@ -36,6 +37,53 @@ bool AwaitStreamStart(RequestContext& ctx, StreamCall& call);
 bool PumpResponses(RequestContext& ctx, StreamCall& call,
                    const std::function<bool(const google::protobuf::Message&)>& on_message,
                    std::chrono::milliseconds idle, const std::function<bool()>& on_idle);
+
+// The event-loop side of a gateway stream: what SSE, chunked and WebSocket
+// streams share once the worker handed the connection over. Callbacks run
+// on the connection's loop thread (server/stream_io.h); the call reaches the
+// loop through its listener (a waker). Nothing here blocks.
+class AsyncStream : public StreamHandler {
+ public:
+  ~AsyncStream() override;
+
+  void OnStart(StreamIo& io) final;
+  void OnClosed() override;
+
+ protected:
+  // Copies what the stream needs from ctx (the request itself is gone when
+  // the worker returns).
+  AsyncStream(RequestContext& ctx, std::shared_ptr<StreamCall> call, std::unique_ptr<StreamSlot> slot);
+
+  // Called once from OnStart, after the listener is set.
+  virtual void Started() = 0;
+
+  // A whole HTTP response: `status`, the response metadata of the call
+  // (initial and trailing) and the headers the request collected, the
+  // JSON error body. The error handler hook runs on it.
+  std::string ErrorResponse(const grpc::Status& status, int http_status = 0);
+  // Ends the stream with an HTTP error response (before the stream's head
+  // went out).
+  void FailBeforeHead(const grpc::Status& status, int http_status = 0);
+
+  // Headers for a stream's head: initial metadata (if it arrived) and the
+  // request's collected headers.
+  httplib::Headers HeadHeaders() const;
+
+  StreamIo* io_ = nullptr;
+  std::shared_ptr<StreamCall> call_;
+  const CompiledBinding& binding_;
+  const GatewayOptions& options_;
+  // The request bound from the path and query (a prototype for streamed
+  // requests).
+  std::unique_ptr<google::protobuf::Message> request_;
+  httplib::Headers extra_headers_;  // headers set on ctx.res before the stream started
+  std::unique_ptr<httplib::Request> req_copy_;  // for options.error_handler only
+  bool keep_alive_;                 // the request allows another on the connection
+  std::unique_ptr<StreamSlot> slot_;
+};
+
+// Output above this many unsent bytes stops taking responses from the call.
+constexpr size_t kStreamHighWater = 64 * 1024;
 
 // The text of a top-level scalar field (for SSE id: and event:): strings as
 // they are, numbers in decimal, enums by name, bools true/false, messages as

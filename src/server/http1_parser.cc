@@ -217,7 +217,8 @@ bool RequestHeadParser::Step(std::string_view in, size_t i) {
       if (IsWs(c)) return true;
       if (c == '\r') { state_ = State::kFieldLf; return true; }
       if (c == '\n') { EndField(in); return true; }
-      return Fail(400, "control character in a header value");
+      return Fail(400, "control character in the value of header " +
+                           std::string(in.substr(line_begin_, name_end_ - line_begin_)));
     case State::kFieldLf:
       if (c != '\n') return Fail(400, "CR not followed by LF");
       EndField(in);

@@ -1,26 +1,43 @@
-// HttpServer: httplib::Server with our own connection loop and worker pool.
+// HttpServer: httplib::Server on event loops.
 //
-// Threads: httplib's accept loop (the thread that called listen) hands each
-// accepted socket to the ElasticTaskQueue; one worker runs the whole
-// keep-alive loop of a connection (process_and_close_socket), including any
-// stream or WebSocket session a handler keeps going on it.
+// Threads: N event-loop threads own every socket (accepting, reading and
+// checking request heads and bodies, idle keep-alive connections, and the
+// asynchronous streams of the gateway); a worker pool runs handlers, one
+// request at a time, with the head and body already read. Each connection
+// has exactly one owner at a time: its loop, or the worker running its
+// request (the loop does not watch the socket meanwhile), and ownership
+// passes by posting to the loop.
+//
+// Layering: this file owns sockets and readiness; HTTP/1.1 heads and
+// chunked bodies are checked by server/http1_parser; a taken-over stream is
+// protocol code behind server/stream_io.h.
 #include "grpcgw/http_server.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <limits>
 #include <condition_variable>
 #include <cstring>
-#include <deque>
+#include <regex>
 #include <thread>
+#include <unordered_map>
+#include <vector>
 
+#include "server/event_loop.h"
+#include "server/front_door.h"
+#include "server/http1_parser.h"
 #include "server/http_status.h"
+#include "server/stream_io.h"
 #include "server/task_queue.h"
 
 namespace grpcgw {
@@ -82,7 +99,6 @@ std::string JsonQuote(const std::string& s) {
 }
 
 }  // namespace
-
 // httplib::Stream over a Connection: buffered reads (httplib reads request
 // lines a byte at a time), and writes that vanish once a handler took the
 // socket over.
@@ -117,6 +133,7 @@ class Connection::StreamAdapter final : public httplib::Stream {
     // buffer here.
     if (size == 1 && c_->buffer_pos_ + 1 < c_->buffer_.size()) {
       *ptr = c_->buffer_[c_->buffer_pos_++];
+      ++c_->consumed_;
       return 1;
     }
     return c_->Read(ptr, size, std::chrono::duration_cast<std::chrono::milliseconds>(c_->options_.read_timeout));
@@ -205,6 +222,7 @@ long Connection::Read(char* data, size_t n, std::chrono::milliseconds timeout, b
     size_t k = std::min(n, buffer_.size() - buffer_pos_);
     memcpy(data, buffer_.data() + buffer_pos_, k);
     buffer_pos_ += k;
+    consumed_ += k;
     if (buffer_pos_ == buffer_.size()) {
       buffer_.clear();
       buffer_pos_ = 0;
@@ -235,8 +253,13 @@ long Connection::Read(char* data, size_t n, std::chrono::milliseconds timeout, b
       got = ::recv(socket_, into, want, 0);
     } while (got < 0 && errno == EINTR);
   }
-  if (got <= 0 || !buffered) return got;
+  if (got <= 0) return got;
+  if (!buffered) {
+    consumed_ += static_cast<uint64_t>(got);
+    return got;
+  }
   size_t k = std::min(n, static_cast<size_t>(got));
+  consumed_ += k;
   memcpy(data, chunk, k);
   buffer_.assign(chunk + k, static_cast<size_t>(got) - k);
   buffer_pos_ = 0;
@@ -270,6 +293,11 @@ bool Connection::WriteAll(std::string_view data) {
 
 void Connection::TakeOver() { taken_over_ = true; }
 
+void Connection::Detach(std::shared_ptr<internal::StreamHandler> handler) {
+  taken_over_ = true;
+  detached_ = std::move(handler);
+}
+
 bool Connection::PeerClosed() const {
   if (shutting_down_) return true;
   pollfd p{socket_, POLLIN | POLLRDHUP, 0};
@@ -295,24 +323,816 @@ void Connection::Shutdown() {
   ::shutdown(socket_, SHUT_RDWR);
 }
 
+namespace internal {
+
+using Clock = std::chrono::steady_clock;
+
+// One event loop and the connections it owns.
+struct LoopShard {
+  std::shared_ptr<EventLoop> loop = std::make_shared<EventLoop>();
+  std::thread thread;
+  std::unordered_map<LoopConn*, std::shared_ptr<LoopConn>> conns;  // loop thread only
+};
+
+struct UserRoute {
+  std::string method;
+  std::string pattern;
+  std::regex regex;
+  size_t max_body;
+};
+
+class ServerCore : public IoWatcher {
+ public:
+  ServerCore(HttpServer& server, const HttpServerOptions& options);
+  ~ServerCore() override;
+
+  bool Bind(const std::string& host, int port, std::string* error, int* bound_port);
+  bool Run();  // listen_after_bind
+  void Shutdown(std::chrono::milliseconds grace);
+
+  void OnEvents(uint32_t events) override;  // the listening socket
+  void Adopt(int fd);                       // on the chosen loop
+  void Forget(LoopShard& shard, LoopConn* conn);
+
+  BodyPlan PlanFor(const RequestHead& head) const;
+
+  HttpServer& server;
+  const HttpServerOptions& options;
+  std::vector<std::unique_ptr<LoopShard>> shards;
+  std::unique_ptr<WorkerPool> workers;
+  std::vector<UserRoute> routes;  // before listening only
+  std::atomic<size_t> open{0};
+  std::atomic<bool> running{false};
+  std::atomic<bool> stopping{false};
+
+ private:
+  void Accept();
+  void CloseListener();
+
+  int listen_fd_ = -1;
+  size_t next_shard_ = 0;
+  std::mutex mu_;
+  std::mutex join_mu_;  // joining the loop threads
+  std::condition_variable cv_;
+  bool run_returned_ = true;  // guarded by mu_
+  bool loops_started_ = false;  // guarded by mu_
+  bool stopped_ = false;      // guarded by mu_
+};
+
+// A connection on its loop: the front door (reading and checking request
+// heads and bodies), the hand-off to a worker and back, and a taken-over
+// stream's I/O.
+class LoopConn final : public IoWatcher, public StreamIo, public std::enable_shared_from_this<LoopConn> {
+ public:
+  enum class State { kHead, kBody, kWorker, kStream, kLinger, kClosed };
+
+  LoopConn(ServerCore& core, LoopShard& shard, int fd)
+      : core_(core), shard_(shard), conn_(fd, core.options),
+        parser_(HeadLimits{core.options.max_request_line_bytes, core.options.max_head_bytes,
+                           core.options.max_headers}) {}
+  ~LoopConn() override {
+    if (conn_.socket_ >= 0) ::close(conn_.socket_);
+  }
+
+  void Start() {
+    shard_.loop->Add(fd(), EPOLLIN | EPOLLRDHUP, this);
+    WaitForRequest();
+  }
+
+  State state() const { return state_; }
+  int fd() const { return conn_.socket_; }
+
+  void OnEvents(uint32_t events) override {
+    auto keep = shared_from_this();
+    if (state_ == State::kClosed || state_ == State::kWorker) return;
+    in_callback_ = true;
+    HandleEvents(events);
+    in_callback_ = false;
+    if (write_failed_ && state_ == State::kStream) return Close(false);
+    Arm();
+  }
+
+  void HandleEvents(uint32_t events) {
+    if (events & EPOLLERR) return Close(false);
+    if ((events & EPOLLOUT) && !Flush()) return Close(false);
+    if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)) {
+      if (state_ == State::kStream && read_paused_) {
+        // Not reading: a hang-up means the client is gone.
+        if (events & (EPOLLRDHUP | EPOLLHUP)) return Close(false);
+      } else {
+        ReadSome();
+        if (state_ == State::kClosed || state_ == State::kWorker) return;
+      }
+    }
+    if (state_ == State::kStream && out_.size() == out_pos_ && (events & EPOLLOUT) && handler_) {
+      handler_->OnWritable(*this);
+    }
+  }
+
+  // Server shutdown, on the loop thread.
+  void BeginShutdown() {
+    auto keep = shared_from_this();
+    switch (state_) {
+      case State::kHead:
+      case State::kBody:
+        return Close(false);
+      case State::kStream:
+        handler_->OnShutdown(*this);
+        if (state_ != State::kClosed) Arm();
+        return;
+      case State::kWorker:  // ends when its handler returns
+        conn_.shutting_down_ = true;  // the handler's blocking I/O gives up
+        return;
+      default:
+        return;
+    }
+  }
+  void ForceClose() {
+    auto keep = shared_from_this();
+    if (state_ == State::kWorker) {
+      conn_.Shutdown();  // wakes the handler; it hands the connection back
+      return;
+    }
+    Close(false);
+  }
+
+  // ---- StreamIo ----
+  void Write(std::string_view bytes) override {
+    if (state_ == State::kClosed || bytes.empty()) return;
+    if (out_pos_ == out_.size()) {
+      out_.clear();
+      out_pos_ = 0;
+      ssize_t w = SendSome(bytes.data(), bytes.size());
+      if (w < 0) {
+        write_failed_ = true;
+        return;
+      }
+      bytes.remove_prefix(static_cast<size_t>(w));
+      if (bytes.empty()) return;
+    }
+    out_.append(bytes.data(), bytes.size());
+    if (!in_callback_) Arm();
+  }
+  size_t Unsent() const override { return out_.size() - out_pos_; }
+  void PauseReading(bool paused) override {
+    if (read_paused_ == paused) return;
+    read_paused_ = paused;
+    if (!paused && state_ == State::kStream) {
+      // Bytes that arrived while paused are still in the socket.
+      if (!in_callback_) Arm();
+    }
+  }
+  void SetTimer(Clock::time_point when) override {
+    shard_.loop->CancelTimer(stream_timer_);
+    stream_timer_ = EventLoop::NoTimer();
+    if (when == Clock::time_point::max()) return;
+    std::weak_ptr<LoopConn> weak = shared_from_this();
+    stream_timer_ = shard_.loop->AddTimer(when, [weak] {
+      auto c = weak.lock();
+      if (!c || c->state_ != State::kStream) return;
+      c->stream_timer_ = EventLoop::NoTimer();
+      c->Callback([&] { c->handler_->OnTimer(*c); });
+    });
+  }
+  void Finish(bool keep_alive) override {
+    if (state_ != State::kStream) return;
+    shard_.loop->CancelTimer(stream_timer_);
+    stream_timer_ = EventLoop::NoTimer();
+    auto handler = std::move(handler_);
+    if (keep_alive && !core_.stopping && !write_failed_) {
+      NextRequest();
+    } else {
+      Linger();
+    }
+  }
+  void Abort() override { Close(false); }
+  bool shutting_down() const override { return core_.stopping.load(); }
+  std::function<void()> Waker() override {
+    std::weak_ptr<LoopConn> weak = shared_from_this();
+    std::shared_ptr<EventLoop> loop = shard_.loop;
+    std::shared_ptr<std::atomic<bool>> pending = wake_pending_;
+    return [weak, loop, pending] {
+      if (pending->exchange(true)) return;
+      loop->Post([weak, pending] {
+        pending->store(false);
+        auto c = weak.lock();
+        if (!c || c->state_ != State::kStream) return;
+        c->Callback([&] { c->handler_->OnWake(*c); });
+      });
+    };
+  }
+
+  // Back from a worker (on the loop thread).
+  void AfterWorker(bool keep_alive) {
+    auto keep = shared_from_this();
+    if (state_ == State::kClosed) return;
+    if (conn_.detached_) {
+      handler_ = std::move(conn_.detached_);
+      state_ = State::kStream;
+      conn_.taken_over_ = false;
+      Callback([&] { handler_->OnStart(*this); });
+      if (state_ != State::kStream) return;
+      // Bytes after the head reach the stream.
+      if (conn_.buffer_pos_ < conn_.buffer_.size()) {
+        std::string rest = conn_.buffer_.substr(conn_.buffer_pos_);
+        conn_.buffer_.clear();
+        conn_.buffer_pos_ = 0;
+        Callback([&] { handler_->OnData(*this, rest); });
+        if (state_ != State::kStream) return;
+      }
+      std::string().swap(conn_.buffer_);
+      conn_.buffer_pos_ = 0;
+      if (core_.stopping) BeginShutdown();
+      if (state_ == State::kStream) Arm();
+      return;
+    }
+    if (conn_.taken_over_ && !conn_.keep_alive_after_takeover_) {
+      // The handler ran its own protocol to its end (a WebSocket closing
+      // handshake, a stream delimited by the close): nothing to wait for.
+      return Close(false);
+    }
+    if (conn_.close_after_response_) keep_alive = false;
+    if (conn_.shutting_down_ || core_.stopping) keep_alive = false;
+    // Whatever the handler left of a body the loop had read is skipped.
+    if (keep_alive && conn_.consumed_ < request_end_) {
+      uint64_t skip = request_end_ - conn_.consumed_;
+      if (conn_.body_buffered_ && skip <= conn_.buffer_.size() - conn_.buffer_pos_) {
+        conn_.buffer_pos_ += static_cast<size_t>(skip);
+        conn_.consumed_ += skip;
+      } else {
+        keep_alive = false;
+      }
+    }
+    conn_.taken_over_ = false;
+    conn_.keep_alive_after_takeover_ = false;
+    conn_.close_after_response_ = false;
+    if (!keep_alive) return Linger();
+    NextRequest();
+  }
+
+  void Close(bool /*graceful*/) {
+    if (state_ == State::kClosed) return;
+    State was = state_;
+    state_ = State::kClosed;
+    shard_.loop->CancelTimer(timer_);
+    shard_.loop->CancelTimer(stream_timer_);
+    (void)was;
+    shard_.loop->Remove(fd());
+    if (handler_) {
+      auto handler = std::move(handler_);
+      handler->OnClosed();
+    }
+    ::shutdown(fd(), SHUT_RDWR);
+    core_.Forget(shard_, this);
+  }
+
+ private:
+  // Runs a handler callback; arms the socket once after it.
+  template <class F>
+  void Callback(F&& f) {
+    auto keep = shared_from_this();
+    bool outer = !in_callback_;
+    in_callback_ = true;
+    f();
+    if (outer) {
+      in_callback_ = false;
+      if (write_failed_ && state_ == State::kStream) return Close(false);
+      if (state_ == State::kStream) Arm();
+    }
+  }
+
+  void Arm() {
+    if (state_ == State::kClosed || state_ == State::kWorker) return;
+    uint32_t ev = EPOLLRDHUP;
+    bool reading = state_ == State::kHead || state_ == State::kBody || state_ == State::kLinger ||
+                   (state_ == State::kStream && !read_paused_);
+    if (reading) ev |= EPOLLIN;
+    if (out_pos_ < out_.size()) ev |= EPOLLOUT;
+    shard_.loop->Arm(fd(), ev, this);
+  }
+
+  ssize_t SendSome(const char* data, size_t n) {
+    for (;;) {
+      ssize_t w = ::send(fd(), data, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (w >= 0) return w;
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return 0;
+      return -1;
+    }
+  }
+
+  // Sends queued output; false on a socket error.
+  bool Flush() {
+    while (out_pos_ < out_.size()) {
+      ssize_t w = SendSome(out_.data() + out_pos_, out_.size() - out_pos_);
+      if (w < 0) return false;
+      if (w == 0) return true;
+      out_pos_ += static_cast<size_t>(w);
+    }
+    if (out_.capacity() > 16384) std::string().swap(out_);
+    out_.clear();
+    out_pos_ = 0;
+    if (state_ == State::kLinger && !lingering_) StartLinger();
+    return true;
+  }
+
+  void ReadSome() {
+    char chunk[16384];
+    for (int round = 0; round < 4; ++round) {
+      ssize_t got = ::recv(fd(), chunk, sizeof chunk, MSG_DONTWAIT);
+      if (got < 0 && errno == EINTR) continue;
+      if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+      if (got <= 0) {
+        // The client is gone (or half-closed, which is taken as gone).
+        if (state_ == State::kLinger) return Close(false);
+        return Close(false);
+      }
+      std::string_view data(chunk, static_cast<size_t>(got));
+      switch (state_) {
+        case State::kHead:
+        case State::kBody:
+          conn_.buffer_.append(data.data(), data.size());
+          OnRequestBytes(data.size());
+          break;
+        case State::kStream:
+          Callback([&] { handler_->OnData(*this, data); });
+          if (read_paused_) return;
+          break;
+        case State::kLinger:
+          lingered_ += data.size();
+          if (lingered_ > (1u << 20)) return Close(false);
+          break;
+        default:
+          return;
+      }
+      if (state_ != State::kHead && state_ != State::kBody && state_ != State::kStream &&
+          state_ != State::kLinger) {
+        return;
+      }
+      if (static_cast<size_t>(got) < sizeof chunk) return;
+    }
+  }
+
+  // ---- the front door ----
+
+  void WaitForRequest() {
+    state_ = State::kHead;
+    parser_.Reset();
+    request_start_ = conn_.consumed_;
+    SetServerTimer(Clock::now() + core_.options.keep_alive_timeout, &LoopConn::OnIdleTimeout);
+    if (conn_.buffer_pos_ < conn_.buffer_.size()) OnRequestBytes(conn_.buffer_.size() - conn_.buffer_pos_);
+    if (state_ == State::kHead || state_ == State::kBody) Arm();
+  }
+
+  void NextRequest() {
+    if (++served_ >= core_.options.keep_alive_max_count) return Linger();
+    if (conn_.buffer_pos_ > 0) {
+      conn_.buffer_.erase(0, conn_.buffer_pos_);
+      conn_.buffer_pos_ = 0;
+    }
+    if (conn_.buffer_.empty()) std::string().swap(conn_.buffer_);
+    conn_.body_buffered_ = false;
+    WaitForRequest();
+  }
+
+  std::string_view Pending() const {
+    return std::string_view(conn_.buffer_).substr(conn_.buffer_pos_);
+  }
+
+  void OnRequestBytes(size_t fresh) {
+    if (state_ == State::kHead) {
+      if (!head_started_) {
+        head_started_ = true;
+        SetServerTimer(Clock::now() + core_.options.head_timeout, &LoopConn::OnHeadTimeout);
+      }
+      switch (parser_.Parse(Pending())) {
+        case RequestHeadParser::Result::kIncomplete:
+          return;
+        case RequestHeadParser::Result::kError:
+          return Reject(parser_.error().status, parser_.error().message);
+        case RequestHeadParser::Result::kComplete:
+          head_started_ = false;
+          return OnHead();
+      }
+    }
+    if (state_ == State::kBody) {
+      window_bytes_ += fresh;
+      CheckBody();
+    }
+  }
+
+  void OnHead() {
+    const RequestHead& head = parser_.head();
+    if (core_.stopping) return Reject(503, "the server is shutting down");
+    plan_ = core_.PlanFor(head);
+    body_start_ = parser_.head_size();
+    const bool has_body = head.body != RequestHead::Body::kNone &&
+                          !(head.body == RequestHead::Body::kContentLength && head.content_length == 0);
+    if (has_body && head.body == RequestHead::Body::kContentLength && head.content_length > plan_.max_bytes) {
+      return Reject(plan_.too_large_status, plan_.too_large_status == 404
+                                                ? "no route for " + head.method + " " + PathOf(head.target)
+                                                : "request body of " + std::to_string(head.content_length) +
+                                                      " bytes is over the limit of " +
+                                                      std::to_string(plan_.max_bytes));
+    }
+    if (!has_body || plan_.streamed) {
+      request_end_ = request_start_ + body_start_ +
+                     (head.body == RequestHead::Body::kContentLength ? head.content_length : 0);
+      conn_.body_buffered_ = !has_body;
+      return Dispatch(/*streamed=*/has_body);
+    }
+    state_ = State::kBody;
+    window_bytes_ = 0;
+    if (head.body == RequestHead::Body::kChunked) {
+      ChunkedBodyDecoder::Limits limits;
+      limits.max_body_bytes = plan_.max_bytes;
+      chunked_ = std::make_unique<ChunkedBodyDecoder>(limits);
+      chunk_scan_ = 0;
+    }
+    if (head.expect_continue && Pending().size() <= body_start_) Write("HTTP/1.1 100 Continue\r\n\r\n");
+    SetServerTimer(Clock::now() + core_.options.body_rate_window, &LoopConn::OnBodyWindow);
+    CheckBody();
+  }
+
+  void CheckBody() {
+    const RequestHead& head = parser_.head();
+    std::string_view body = Pending().substr(std::min(body_start_, Pending().size()));
+    if (head.body == RequestHead::Body::kContentLength) {
+      if (body.size() < head.content_length) return;
+      request_end_ = request_start_ + body_start_ + head.content_length;
+    } else {
+      size_t consumed = 0;
+      auto r = chunked_->Feed(body.substr(chunk_scan_), &consumed, nullptr);
+      chunk_scan_ += consumed;
+      if (r == ChunkedBodyDecoder::Result::kError) {
+        int status = chunked_->error().status;
+        if (status == 413 && plan_.too_large_status == 404) {
+          return Reject(404, "no route for " + head.method + " " + PathOf(head.target));
+        }
+        return Reject(status, chunked_->error().message);
+      }
+      if (r == ChunkedBodyDecoder::Result::kNeedMore) return;
+      request_end_ = request_start_ + body_start_ + chunk_scan_;
+      chunked_.reset();
+    }
+    conn_.body_buffered_ = true;
+    Dispatch(/*streamed=*/false);
+  }
+
+  static std::string PathOf(const std::string& target) { return target.substr(0, target.find('?')); }
+
+  void Dispatch(bool streamed) {
+    shard_.loop->CancelTimer(timer_);
+    timer_ = EventLoop::NoTimer();
+    state_ = State::kWorker;
+    std::string unsent = out_.substr(out_pos_);
+    out_.clear();
+    out_pos_ = 0;
+    const bool last = served_ + 1 >= core_.options.keep_alive_max_count;
+    auto self = shared_from_this();
+    bool queued = core_.workers->TryEnqueue([self, streamed, last, unsent] {
+      if (!unsent.empty()) self->conn_.WriteAll(unsent);
+      bool closed = false;
+      // A streamed body the handler may leave unread: the response says
+      // the connection closes, unless a stream takes it over.
+      bool ok = self->core_.server.ProcessOne(self->conn_, last || streamed, &closed);
+      bool keep_alive = ok && !closed && !last;
+      self->shard_.loop->Post([self, keep_alive] { self->AfterWorker(keep_alive); });
+    });
+    if (!queued) {
+      state_ = State::kHead;
+      Reject(503, "the server is overloaded");
+    }
+  }
+
+  // Answers with a JSON error and closes the connection.
+  void Reject(int status, const std::string& message) {
+    shard_.loop->CancelTimer(timer_);
+    timer_ = EventLoop::NoTimer();
+    std::string body = "{\"code\":" + std::to_string(GrpcCodeForHttpStatus(status)) +
+                       ",\"message\":" + JsonQuote(message) + ",\"details\":[]}";
+    Write("HTTP/1.1 " + std::to_string(status) + " " + ReasonPhrase(status) +
+          "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+          "\r\nConnection: close\r\n\r\n" + body);
+    Linger();
+  }
+
+  // Closes after the queued output went out: our side first, then reading
+  // (and dropping) what the client still sends, briefly, so that the
+  // response is not lost to a reset.
+  void Linger() {
+    if (state_ == State::kClosed) return;
+    if (write_failed_) return Close(false);
+    state_ = State::kLinger;
+    conn_.buffer_.clear();
+    conn_.buffer_pos_ = 0;
+    if (out_pos_ == out_.size()) StartLinger();
+    SetServerTimer(Clock::now() + std::chrono::seconds(2), &LoopConn::OnLingerTimeout);
+    Arm();
+  }
+  void StartLinger() {
+    lingering_ = true;
+    ::shutdown(fd(), SHUT_WR);
+  }
+
+  using TimerFn = void (LoopConn::*)();
+  void SetServerTimer(Clock::time_point when, TimerFn fn) {
+    shard_.loop->CancelTimer(timer_);
+    std::weak_ptr<LoopConn> weak = shared_from_this();
+    timer_ = shard_.loop->AddTimer(when, [weak, fn] {
+      auto c = weak.lock();
+      if (!c || c->state_ == State::kClosed) return;
+      c->timer_ = EventLoop::NoTimer();
+      ((*c).*fn)();
+    });
+  }
+  void OnIdleTimeout() {
+    if (state_ == State::kHead && Pending().empty()) Close(false);
+  }
+  void OnHeadTimeout() {
+    if (state_ == State::kHead) Reject(408, "request head not received in time");
+  }
+  void OnBodyWindow() {
+    if (state_ != State::kBody) return;
+    auto window_s = std::chrono::duration<double>(core_.options.body_rate_window).count();
+    if (static_cast<double>(window_bytes_) < static_cast<double>(core_.options.min_body_rate) * window_s) {
+      return Reject(408, "request body arriving slower than " + std::to_string(core_.options.min_body_rate) +
+                             " bytes per second");
+    }
+    window_bytes_ = 0;
+    SetServerTimer(Clock::now() + core_.options.body_rate_window, &LoopConn::OnBodyWindow);
+  }
+  void OnLingerTimeout() { Close(false); }
+
+  ServerCore& core_;
+  LoopShard& shard_;
+  Connection conn_;
+  State state_ = State::kHead;
+  RequestHeadParser parser_;
+  BodyPlan plan_;
+  std::unique_ptr<ChunkedBodyDecoder> chunked_;
+  size_t chunk_scan_ = 0;
+  size_t body_start_ = 0;       // offset of the body in Pending()
+  uint64_t request_start_ = 0;  // stream offsets (Connection::consumed_)
+  uint64_t request_end_ = 0;
+  uint64_t window_bytes_ = 0;
+  bool head_started_ = false;
+  size_t served_ = 0;
+
+  std::string out_;
+  size_t out_pos_ = 0;
+  bool write_failed_ = false;
+  bool lingering_ = false;
+  size_t lingered_ = 0;
+
+  std::shared_ptr<StreamHandler> handler_;
+  bool read_paused_ = false;
+  bool in_callback_ = false;
+  std::shared_ptr<std::atomic<bool>> wake_pending_ = std::make_shared<std::atomic<bool>>(false);
+  EventLoop::TimerId timer_ = EventLoop::NoTimer();
+  EventLoop::TimerId stream_timer_ = EventLoop::NoTimer();
+};
+
+ServerCore::ServerCore(HttpServer& s, const HttpServerOptions& o) : server(s), options(o) {
+  size_t n = options.event_loops;
+  if (n == 0) n = std::max(1u, std::thread::hardware_concurrency());
+  for (size_t i = 0; i < n; ++i) shards.push_back(std::make_unique<LoopShard>());
+  workers = std::make_unique<WorkerPool>(options.min_threads, options.max_threads, options.max_queued_requests);
+}
+
+ServerCore::~ServerCore() {
+  Shutdown(std::chrono::milliseconds(0));
+  if (listen_fd_ >= 0) ::close(listen_fd_);
+}
+
+bool ServerCore::Bind(const std::string& host, int port, std::string* error, int* bound_port) {
+  if (listen_fd_ >= 0) {
+    *error = "already bound";
+    return false;
+  }
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  addrinfo* result = nullptr;
+  std::string service = std::to_string(port);
+  int rc = ::getaddrinfo(host.empty() ? nullptr : host.c_str(), service.c_str(), &hints, &result);
+  if (rc != 0) {
+    *error = "cannot resolve " + host + ": " + gai_strerror(rc);
+    return false;
+  }
+  std::string last = "no address for " + host;
+  for (addrinfo* ai = result; ai != nullptr; ai = ai->ai_next) {
+    int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+    if (fd < 0) continue;
+    int yes = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    if (options.reuse_port) ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &yes, sizeof yes);
+    if (::bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || ::listen(fd, options.listen_backlog) != 0) {
+      last = "cannot listen on " + host + ":" + service + ": " + strerror(errno);
+      ::close(fd);
+      continue;
+    }
+    sockaddr_storage addr{};
+    socklen_t len = sizeof addr;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    *bound_port = addr.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port)
+                                             : ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
+    listen_fd_ = fd;
+    break;
+  }
+  ::freeaddrinfo(result);
+  if (listen_fd_ < 0) *error = last;
+  return listen_fd_ >= 0;
+}
+
+bool ServerCore::Run() {
+  std::unique_lock<std::mutex> lock(mu_);
+  if (listen_fd_ < 0 || stopped_ || loops_started_) return false;
+  run_returned_ = false;
+  loops_started_ = true;
+  for (auto& shard : shards) {
+    EventLoop* loop = shard->loop.get();
+    shard->thread = std::thread([loop] { loop->Run(); });
+  }
+  int fd = listen_fd_;
+  shards[0]->loop->Post([this, fd] { shards[0]->loop->Add(fd, EPOLLIN, this); });
+  running = true;
+  cv_.wait(lock, [this] { return stopped_; });
+  running = false;
+  run_returned_ = true;
+  cv_.notify_all();
+  return true;
+}
+
+void ServerCore::OnEvents(uint32_t) { Accept(); }
+
+void ServerCore::Accept() {
+  if (listen_fd_ < 0 || stopping) return;
+  for (int i = 0; i < 64; ++i) {
+    int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno == EINTR || errno == ECONNABORTED) continue;
+      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+        // Out of descriptors or memory: back off instead of spinning.
+        shards[0]->loop->AddTimer(Clock::now() + std::chrono::milliseconds(100), [this] {
+          if (listen_fd_ >= 0 && !stopping) shards[0]->loop->Arm(listen_fd_, EPOLLIN, this);
+        });
+        return;
+      }
+      break;  // EAGAIN
+    }
+    if (open.load() >= options.max_connections) {
+      static const std::string kBusy = [] {
+        std::string body = "{\"code\":14,\"message\":\"too many open connections\",\"details\":[]}";
+        return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: " +
+               std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+      }();
+      ssize_t ignored = ::send(fd, kBusy.data(), kBusy.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+      (void)ignored;
+      ::close(fd);
+      continue;
+    }
+    int yes = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
+    ++open;
+    LoopShard& shard = *shards[next_shard_++ % shards.size()];
+    if (&shard == shards[0].get()) {
+      Adopt(fd);
+    } else {
+      shard.loop->Post([this, &shard, fd] {
+        auto c = std::make_shared<LoopConn>(*this, shard, fd);
+        shard.conns.emplace(c.get(), c);
+        if (stopping) return c->Close(false);
+        c->Start();
+      });
+    }
+  }
+  shards[0]->loop->Arm(listen_fd_, EPOLLIN, this);
+}
+
+void ServerCore::Adopt(int fd) {
+  LoopShard& shard = *shards[0];
+  auto c = std::make_shared<LoopConn>(*this, shard, fd);
+  shard.conns.emplace(c.get(), c);
+  c->Start();
+}
+
+void ServerCore::Forget(LoopShard& shard, LoopConn* conn) {
+  auto it = shard.conns.find(conn);
+  if (it == shard.conns.end()) return;
+  // Destroyed after the events of this round (a pending event may name it).
+  std::shared_ptr<LoopConn> keep = std::move(it->second);
+  shard.conns.erase(it);
+  shard.loop->Post([keep] {});
+  if (open.fetch_sub(1) == 1) {
+    std::lock_guard<std::mutex> lock(mu_);
+    cv_.notify_all();
+  }
+}
+
+void ServerCore::CloseListener() {
+  int fd = listen_fd_;
+  if (fd < 0) return;
+  shards[0]->loop->Remove(fd);
+  ::close(fd);
+  listen_fd_ = -1;
+}
+
+BodyPlan ServerCore::PlanFor(const RequestHead& head) const {
+  BodyPlan plan;
+  if (server.gateway_classifier_ && server.gateway_classifier_(head, &plan)) return plan;
+  std::string path = head.target.substr(0, head.target.find('?'));
+  const std::string& method = head.method == "HEAD" ? std::string("GET") : head.method;
+  for (const UserRoute& r : routes) {
+    if (r.method == method && std::regex_match(path, r.regex)) {
+      plan.max_bytes = r.max_body;
+      return plan;
+    }
+  }
+  plan.max_bytes = options.max_unrouted_body_bytes;
+  plan.too_large_status = 404;
+  return plan;
+}
+
+void ServerCore::Shutdown(std::chrono::milliseconds grace) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopped_) return;
+  }
+  bool started;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    started = loops_started_;
+  }
+  stopping = true;
+  if (started) {
+    auto each_conn = [this](void (LoopConn::*fn)()) {
+      for (auto& shard : shards) {
+        LoopShard* s = shard.get();
+        s->loop->Post([s, fn] {
+          std::vector<std::shared_ptr<LoopConn>> all;
+          for (auto& [p, c] : s->conns) all.push_back(c);
+          for (auto& c : all) ((*c).*fn)();
+        });
+      }
+    };
+    shards[0]->loop->Post([this] { CloseListener(); });
+    each_conn(&LoopConn::BeginShutdown);
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait_for(lock, grace, [this] { return open.load() == 0; });
+    lock.unlock();
+    // What did not end within the grace period is closed (streams cancel
+    // their calls; handlers blocked on their connection wake up).
+    for (int round = 0; round < 20 && open.load() > 0; ++round) {
+      each_conn(&LoopConn::ForceClose);
+      lock.lock();
+      cv_.wait_for(lock, std::chrono::milliseconds(100), [this] { return open.load() == 0; });
+      lock.unlock();
+    }
+  } else {
+    CloseListener();
+  }
+  workers->Shutdown();
+  {
+    std::lock_guard<std::mutex> join_lock(join_mu_);
+    for (auto& shard : shards) {
+      shard->loop->Quit();
+      if (shard->thread.joinable()) shard->thread.join();
+      shard->conns.clear();
+    }
+  }
+  std::unique_lock<std::mutex> lock(mu_);
+  stopped_ = true;
+  cv_.notify_all();
+  cv_.wait(lock, [this] { return run_returned_; });
+}
+
+}  // namespace internal
+
 HttpServer::HttpServer() : HttpServer(HttpServerOptions{}) {}
 
-HttpServer::HttpServer(const HttpServerOptions& options) : options_(options) {
+HttpServer::HttpServer(const HttpServerOptions& options)
+    : options_(options), core_(std::make_unique<internal::ServerCore>(*this, options_)) {
   set_tcp_nodelay(true);
   set_keep_alive_max_count(options_.keep_alive_max_count);
   set_keep_alive_timeout(options_.keep_alive_timeout.count());
   set_read_timeout(options_.read_timeout.count());
   set_write_timeout(options_.write_timeout.count());
-  new_task_queue = [this] {
-    return new internal::ElasticTaskQueue(options_.min_threads, options_.max_threads);
-  };
+  // Bodies are bounded by the front door (per route) before httplib reads them.
+  set_payload_max_length(std::numeric_limits<size_t>::max());
   // Runs right before httplib writes a response: a response with a body in
   // memory goes out as one write (head and body), not two segments.
   set_post_routing_handler([](const httplib::Request& req, httplib::Response& res) {
     Connection* c = current_connection;
-    if (c != nullptr && !c->taken_over_ && req.method != "HEAD" && !res.body.empty()) {
-      c->stream_->HoldNextWrite();
+    if (c == nullptr || c->taken_over_) return;
+    if (c->close_after_response_) {
+      // The response says what the server does with the connection.
+      res.headers.erase("Keep-Alive");
+      res.headers.erase("Connection");
+      res.set_header("Connection", "close");
     }
+    if (req.method != "HEAD" && !res.body.empty()) c->stream_->HoldNextWrite();
   });
   httplib::Server::set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     if (gateway_hook_ && gateway_hook_(req, res) == HandlerResponse::Handled) {
@@ -335,76 +1155,72 @@ HttpServer::HttpServer(const HttpServerOptions& options) : options_(options) {
 
 HttpServer::~HttpServer() { stop(); }
 
-void HttpServer::RaiseBacklog() {
-  socket_t s = svr_sock_;
-  if (s != INVALID_SOCKET) ::listen(s, options_.listen_backlog);
+void HttpServer::RecordRoute(const char* method, const std::string& pattern) {
+  core_->routes.push_back({method, pattern, std::regex(pattern), options_.max_request_body_bytes});
 }
 
-bool HttpServer::bind_to_port(const std::string& host, int port, int socket_flags) {
-  if (!httplib::Server::bind_to_port(host, port, socket_flags)) return false;
-  RaiseBacklog();
-  return true;
+#define GRPCGW_ROUTE(Name, METHOD, HandlerType)                                   \
+  HttpServer& HttpServer::Name(const std::string& pattern, HandlerType handler) { \
+    RecordRoute(METHOD, pattern);                                                 \
+    httplib::Server::Name(pattern, std::move(handler));                           \
+    return *this;                                                                 \
+  }
+GRPCGW_ROUTE(Get, "GET", Handler)
+GRPCGW_ROUTE(Post, "POST", Handler)
+GRPCGW_ROUTE(Post, "POST", HandlerWithContentReader)
+GRPCGW_ROUTE(Put, "PUT", Handler)
+GRPCGW_ROUTE(Put, "PUT", HandlerWithContentReader)
+GRPCGW_ROUTE(Patch, "PATCH", Handler)
+GRPCGW_ROUTE(Patch, "PATCH", HandlerWithContentReader)
+GRPCGW_ROUTE(Delete, "DELETE", Handler)
+GRPCGW_ROUTE(Delete, "DELETE", HandlerWithContentReader)
+GRPCGW_ROUTE(Options, "OPTIONS", Handler)
+#undef GRPCGW_ROUTE
+
+HttpServer& HttpServer::set_request_body_limit(const std::string& pattern, size_t max_bytes) {
+  for (auto& r : core_->routes) {
+    if (r.pattern == pattern) r.max_body = max_bytes;
+  }
+  return *this;
 }
 
-int HttpServer::bind_to_any_port(const std::string& host, int socket_flags) {
-  int port = httplib::Server::bind_to_any_port(host, socket_flags);
-  if (port > 0) RaiseBacklog();
-  return port;
+bool HttpServer::bind_to_port(const std::string& host, int port, int /*socket_flags*/) {
+  int bound = 0;
+  return core_->Bind(host, port, &last_error_, &bound);
 }
+
+int HttpServer::bind_to_any_port(const std::string& host, int /*socket_flags*/) {
+  int bound = 0;
+  return core_->Bind(host, 0, &last_error_, &bound) ? bound : -1;
+}
+
+bool HttpServer::listen_after_bind() { return core_->Run(); }
 
 bool HttpServer::listen(const std::string& host, int port, int socket_flags) {
   return bind_to_port(host, port, socket_flags) && listen_after_bind();
 }
 
-void HttpServer::stop() {
-  {
-    std::lock_guard<std::mutex> lock(connections_mu_);
-    for (Connection* c : connections_) c->Shutdown();
-  }
-  httplib::Server::stop();
-}
+bool HttpServer::is_running() const { return core_->running.load(); }
+
+void HttpServer::stop() { Shutdown(options_.shutdown_grace); }
+
+void HttpServer::Shutdown(std::chrono::milliseconds grace) { core_->Shutdown(grace); }
 
 HttpServer& HttpServer::set_pre_routing_handler(HandlerWithResponse handler) {
   user_pre_routing_ = std::move(handler);
   return *this;
 }
 
-size_t HttpServer::open_connections() const {
-  std::lock_guard<std::mutex> lock(connections_mu_);
-  return connections_.size();
-}
+size_t HttpServer::open_connections() const { return core_->open.load(); }
+size_t HttpServer::worker_threads() const { return core_->workers->threads(); }
+size_t HttpServer::loop_threads() const { return core_->shards.size(); }
 
-bool HttpServer::process_and_close_socket(socket_t sock) {
-  Connection conn(sock, options_);
-  {
-    std::lock_guard<std::mutex> lock(connections_mu_);
-    connections_.insert(&conn);
-  }
-  bool ret = false;
-  size_t count = options_.keep_alive_max_count;
-  auto idle = std::chrono::duration_cast<std::chrono::milliseconds>(options_.keep_alive_timeout);
-  while (count > 0 && svr_sock_ != INVALID_SOCKET && !conn.shutting_down()) {
-    if (!conn.WaitReadable(idle)) break;
-    bool connection_closed = false;
-    current_connection = &conn;
-    ret = process_request(*conn.stream_, count == 1, connection_closed, nullptr);
-    current_connection = nullptr;
-    if (!conn.stream_->FlushHeld()) ret = false;
-    if (conn.taken_over_) {
-      if (!conn.keep_alive_after_takeover_) break;
-      conn.taken_over_ = false;
-      conn.keep_alive_after_takeover_ = false;
-    }
-    if (!ret || connection_closed || conn.close_after_response_) break;
-    count--;
-  }
-  {
-    std::lock_guard<std::mutex> lock(connections_mu_);
-    connections_.erase(&conn);
-  }
-  ::shutdown(sock, SHUT_RDWR);
-  ::close(sock);
-  return ret;
+bool HttpServer::ProcessOne(Connection& conn, bool last, bool* connection_closed) {
+  current_connection = &conn;
+  bool ok = process_request(*conn.stream_, last, *connection_closed, nullptr);
+  current_connection = nullptr;
+  if (!conn.stream_->FlushHeld()) ok = false;
+  return ok;
 }
 
 }  // namespace grpcgw

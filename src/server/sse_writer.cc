@@ -22,6 +22,12 @@ std::unique_ptr<SseWriter> SseWriter::Start(const httplib::Request&, const httpl
 
 std::unique_ptr<SseWriter> SseWriter::Start(Connection& conn, const httplib::Headers& headers) {
   conn.TakeOver();
+  std::unique_ptr<SseWriter> writer(new SseWriter(conn));
+  writer->WriteRaw(FormatHead(headers));
+  return writer;
+}
+
+std::string SseWriter::FormatHead(const httplib::Headers& headers) {
   std::string head =
       "HTTP/1.1 200 OK\r\n"
       "Content-Type: text/event-stream\r\n"
@@ -36,9 +42,7 @@ std::unique_ptr<SseWriter> SseWriter::Start(Connection& conn, const httplib::Hea
     head += k + ": " + v + "\r\n";
   }
   head += "\r\n";
-  std::unique_ptr<SseWriter> writer(new SseWriter(conn));
-  writer->WriteRaw(head);
-  return writer;
+  return head;
 }
 
 std::string SseWriter::FormatEvent(std::string_view data, std::string_view event, std::string_view id) {

@@ -1,45 +1,64 @@
 #include "server/task_queue.h"
 
+#include <system_error>
 #include <thread>
 
 namespace grpcgw {
 namespace internal {
 
-ElasticTaskQueue::ElasticTaskQueue(size_t min_threads, size_t max_threads,
-                                   std::chrono::seconds idle_exit)
+WorkerPool::WorkerPool(size_t min_threads, size_t max_threads, size_t max_queued,
+                       std::chrono::seconds idle_exit)
     : state_(std::make_shared<State>()) {
   state_->min_threads = min_threads;
   state_->max_threads = max_threads < 1 ? 1 : max_threads;
+  state_->max_queued = max_queued < 1 ? 1 : max_queued;
   state_->idle_exit = idle_exit;
 }
 
-ElasticTaskQueue::~ElasticTaskQueue() { shutdown(); }
+WorkerPool::~WorkerPool() { Shutdown(); }
 
-void ElasticTaskQueue::enqueue(std::function<void()> fn) {
+bool WorkerPool::TryEnqueue(std::function<void()> fn) {
   State& s = *state_;
   std::unique_lock<std::mutex> lock(s.mu);
-  if (s.shutdown) return;
-  s.tasks.push_back(std::move(fn));
-  if (s.idle >= s.tasks.size() || s.threads >= s.max_threads) {
+  if (s.shutdown) return false;
+  if (s.idle > s.tasks.size()) {
+    s.tasks.push_back(std::move(fn));
     s.work_cv.notify_one();
-    return;
+    return true;
   }
-  ++s.threads;
-  lock.unlock();
-  std::thread(Work, state_).detach();
+  if (s.threads < s.max_threads) {
+    ++s.threads;
+    try {
+      std::thread(Work, state_).detach();
+    } catch (const std::system_error&) {
+      // No thread can be created now (process or system limit).
+      --s.threads;
+      if (s.threads == 0 || s.tasks.size() >= s.max_queued) return false;
+    }
+    s.tasks.push_back(std::move(fn));
+    s.work_cv.notify_one();
+    return true;
+  }
+  if (s.tasks.size() >= s.max_queued) return false;
+  s.tasks.push_back(std::move(fn));
+  s.work_cv.notify_one();
+  return true;
 }
 
-void ElasticTaskQueue::Work(std::shared_ptr<State> state) {
+void WorkerPool::Work(std::shared_ptr<State> state) {
   State& s = *state;
   std::unique_lock<std::mutex> lock(s.mu);
   for (;;) {
     if (!s.tasks.empty()) {
       auto fn = std::move(s.tasks.front());
       s.tasks.pop_front();
+      ++s.running;
       lock.unlock();
       fn();
       fn = nullptr;
       lock.lock();
+      --s.running;
+      s.exit_cv.notify_all();
       continue;
     }
     if (s.shutdown) break;
@@ -52,7 +71,7 @@ void ElasticTaskQueue::Work(std::shared_ptr<State> state) {
   s.exit_cv.notify_all();
 }
 
-void ElasticTaskQueue::shutdown() {
+void WorkerPool::Shutdown() {
   State& s = *state_;
   std::unique_lock<std::mutex> lock(s.mu);
   s.shutdown = true;
@@ -60,9 +79,14 @@ void ElasticTaskQueue::shutdown() {
   s.exit_cv.wait(lock, [&s] { return s.threads == 0; });
 }
 
-size_t ElasticTaskQueue::threads() const {
+size_t WorkerPool::threads() const {
   std::lock_guard<std::mutex> lock(state_->mu);
   return state_->threads;
+}
+
+size_t WorkerPool::busy() const {
+  std::lock_guard<std::mutex> lock(state_->mu);
+  return state_->running + state_->tasks.size();
 }
 
 }  // namespace internal

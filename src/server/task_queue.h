@@ -1,17 +1,18 @@
-// ElasticTaskQueue: the worker pool of HttpServer.
+// WorkerPool: the threads that run request handlers.
 //
-// httplib runs a whole connection (its keep-alive loop, and any stream a
-// handler keeps open on it) as one task, so a fixed pool of N threads
-// serves at most N connections and queues everyone else behind long-lived
-// streams. This pool starts a thread whenever a task arrives and no worker
-// is idle, up to `max_threads`; beyond that tasks wait in the queue. Idle
-// workers above `min_threads` exit after a while.
+// A handler runs on a worker; sockets never do (the event loops own them),
+// so a worker is busy only while a handler runs. The pool starts a thread
+// whenever a task arrives and no worker is idle, up to `max_threads`;
+// beyond that tasks wait in a queue of at most `max_queued`. Idle workers
+// above `min_threads` exit after a while.
 //
-// Thread-safe. shutdown() waits for every running task to return.
+// Under resource pressure it sheds load instead of failing: TryEnqueue
+// returns false when the queue is full, or when no thread can be created
+// and none is running to take the task (the caller answers 503).
+//
+// Thread-safe. Shutdown() waits for every running task to return.
 #ifndef GRPCGW_SERVER_TASK_QUEUE_H_
 #define GRPCGW_SERVER_TASK_QUEUE_H_
-
-#include <httplib.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -24,23 +25,26 @@
 namespace grpcgw {
 namespace internal {
 
-class ElasticTaskQueue final : public httplib::TaskQueue {
+class WorkerPool {
  public:
-  ElasticTaskQueue(size_t min_threads, size_t max_threads,
-                   std::chrono::seconds idle_exit = std::chrono::seconds(30));
-  ~ElasticTaskQueue() override;
+  WorkerPool(size_t min_threads, size_t max_threads, size_t max_queued,
+             std::chrono::seconds idle_exit = std::chrono::seconds(30));
+  ~WorkerPool();
 
-  void enqueue(std::function<void()> fn) override;
-  void shutdown() override;
+  bool TryEnqueue(std::function<void()> fn);
+  void Shutdown();
 
   size_t threads() const;
+  // Tasks queued or running.
+  size_t busy() const;
 
  private:
   // Shared with the (detached) workers, so that a worker finishing its
-  // last unlock never touches a destroyed queue.
+  // last unlock never touches a destroyed pool.
   struct State {
     size_t min_threads;
     size_t max_threads;
+    size_t max_queued;
     std::chrono::seconds idle_exit;
     std::mutex mu;
     std::condition_variable work_cv;   // tasks or shutdown
@@ -48,6 +52,7 @@ class ElasticTaskQueue final : public httplib::TaskQueue {
     std::deque<std::function<void()>> tasks;  // guarded by mu
     size_t threads = 0;                       // guarded by mu
     size_t idle = 0;                          // guarded by mu
+    size_t running = 0;                       // guarded by mu
     bool shutdown = false;                    // guarded by mu
   };
   static void Work(std::shared_ptr<State> state);
