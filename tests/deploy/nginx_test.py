@@ -291,7 +291,7 @@ def test_full_duplex_upload(port, room):
     next one is sent."""
     sock = socket.create_connection(("127.0.0.1", port), timeout=WAIT)
     sock.sendall(("POST /v1/rooms/%s:talk HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                  "Content-Type: application/x-ndjson\r\nTransfer-Encoding: chunked\r\n\r\n" % room).encode())
+                  "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n" % room).encode())
     send_chunk(sock, b'{"author":"dee","text":"one"}\n')
     response = ChunkedResponse(sock)
     head = response.head()

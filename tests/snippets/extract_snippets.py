@@ -22,8 +22,8 @@ import re
 import sys
 
 CHECKED = {"cpp", "c++", "cmake", "proto"}
-MARKER = re.compile(r"^<!--\s*snippet:\s*(.+?)\s*-->\s*$")
-FENCE = re.compile(r"^```\s*([\w+-]*)")
+MARKER = re.compile(r"^\s*<!--\s*snippet:\s*(.+?)\s*-->\s*$")
+FENCE = re.compile(r"^(\s*)```\s*([\w+-]*)")
 
 
 def blocks(path):
@@ -40,12 +40,14 @@ def blocks(path):
         if i > 0:
             mm = MARKER.match(lines[i - 1])
             marker = mm.group(1) if mm else None
+        indent = len(m.group(1))
         j = i + 1
-        while j < len(lines) and not lines[j].startswith("```"):
+        while j < len(lines) and not lines[j].lstrip().startswith("```"):
             j += 1
         if j == len(lines):
             raise SystemExit("%s:%d: code block is never closed" % (path, start + 1))
-        yield start + 1, m.group(1).lower(), marker, "\n".join(lines[i + 1:j]) + "\n"
+        body = [line[indent:] if line[:indent].isspace() else line for line in lines[i + 1:j]]
+        yield start + 1, m.group(2).lower(), marker, "\n".join(body) + "\n"
         i = j + 1
 
 
