@@ -88,6 +88,56 @@ async function waitForText(page, selector, expected, what) {
   }
 }
 
+// The browser snippets of docs/ (blocks after a <!-- snippet: NAME.js -->
+// line), each run as a module in a page of the example, with what it must
+// print once a message is sent to the lobby.
+const DOCS = path.join(__dirname, "..", "..", "docs");
+const SNIPPETS = {
+  "sse.js": { doc: "sse.md", expect: ["connected", "ada docs-sse"] },
+  "websocket.js": { doc: "websocket.md", expect: ["ada: hello", "ada: docs-websocket"] },
+  "chunked-read.js": { doc: "chunked.md", expect: ["ada docs-chunked"] },
+  "chunked-upload.js": { doc: "chunked.md", expect: ['"text":"one"', '"text":"two"'] },
+};
+
+function snippet(doc, name) {
+  const text = fs.readFileSync(path.join(DOCS, doc), "utf8");
+  const marker = "<!-- snippet: " + name + " -->\n```js\n";
+  const start = text.indexOf(marker);
+  check(start >= 0, "docs/" + doc + " has no block marked " + name);
+  const body = text.slice(start + marker.length);
+  return body.slice(0, body.indexOf("\n```"));
+}
+
+async function runDocSnippets(browser, url) {
+  for (const [name, { doc, expect }] of Object.entries(SNIPPETS)) {
+    const page = await browser.newPage();
+    const output = [];
+    const problems = [];
+    page.on("console", (m) => (m.type() === "error" ? problems : output).push(m.text()));
+    page.on("pageerror", (err) => problems.push(String(err)));
+    await page.goto(url + "/", { waitUntil: "load" });
+    await page.addScriptTag({ type: "module", content: snippet(doc, name) });
+    await new Promise((r) => setTimeout(r, 300));  // the snippet subscribes first
+    const text = "docs-" + name.replace(/\.js$/, "");
+    const res = await fetch(url + "/v1/rooms/lobby/messages", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ author: "ada", text }),
+    });
+    check(res.ok, "posting for " + name + ": " + res.status);
+    const deadline = Date.now() + WAIT;
+    while (!expect.every((e) => output.some((o) => o.includes(e))) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    check(expect.every((e) => output.some((o) => o.includes(e))),
+          "docs/" + doc + " " + name + ": expected " + JSON.stringify(expect) + " in its output " +
+          JSON.stringify(output) + (problems.length ? ", errors " + JSON.stringify(problems) : ""));
+    check(problems.length === 0, "docs/" + doc + " " + name + ": errors " + JSON.stringify(problems));
+    await page.close();
+    step("docs/" + doc + " " + name + " ran as documented");
+  }
+}
+
 async function main() {
   const example = await startExample();
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "grpcgw-chromium-"));
@@ -180,8 +230,10 @@ async function main() {
     await a.page.screenshot({ path: path.join(workDir, "chat_page_sender.png") });
     check(a.record.errors.length === 0, "sender page errors: " + JSON.stringify(a.record.errors));
 
+    await runDocSnippets(browser, example.url);
+
     console.log("ok: a message sent in one page arrived in the other; status, room counts, errors and " +
-                "favicon checked; screenshots in " + workDir);
+                "favicon checked; the browser snippets of docs/ ran; screenshots in " + workDir);
   } finally {
     if (browser) await browser.close();
     fs.rmSync(userDataDir, { recursive: true, force: true });
