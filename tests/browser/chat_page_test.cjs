@@ -140,6 +140,7 @@ async function runDocSnippets(browser, url) {
 
 async function main() {
   const example = await startExample();
+  exampleProc = example.proc;
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "grpcgw-chromium-"));
   let browser = null;
   try {
@@ -240,6 +241,16 @@ async function main() {
     example.proc.removeAllListeners("exit");
     example.proc.kill("SIGTERM");
   }
+}
+
+// Killed from outside (ctest's timeout): the example server goes too.
+let exampleProc = null;
+for (const signal of ["SIGTERM", "SIGINT"]) {
+  process.on(signal, () => {
+    if (exampleProc) exampleProc.kill("SIGKILL");
+    console.error("FAILED: stopped by " + signal);
+    process.exit(1);
+  });
 }
 
 main().then(() => process.exit(0), (err) => {

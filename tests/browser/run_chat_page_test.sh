@@ -8,7 +8,7 @@
 # (skipped) where Chromium, Node.js or npm is missing.
 set -euo pipefail
 example=$1
-work=$2
+work=$(mkdir -p "$2" && cd "$2" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
 chromium=${CHROMIUM:-/usr/bin/chromium}
 puppeteer_version=24.43.1   # the 24 series runs on Node.js 18 and 20

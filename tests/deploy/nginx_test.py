@@ -19,6 +19,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -383,5 +384,12 @@ def main():
     return 0
 
 
+def stopped(signal_number, _frame):
+    # Killed from outside (ctest's timeout): unwind, so that nginx and the
+    # example server are stopped by main's finally.
+    raise SystemExit("FAILED: stopped by signal %d" % signal_number)
+
+
 if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, stopped)
     sys.exit(main())
