@@ -6,7 +6,10 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev libprotoc-dev protobuf-compiler
   libcpp-httplib-dev rapidjson-dev catch2
   curl python3 python3-websockets nodejs wrk
+  nginx chromium      # tests/deploy (nginx in front of the example), tests/browser (its page)
 )
+# npm comes with some builds of nodejs and is a package of its own in Debian's.
+command -v npm >/dev/null || packages+=(npm)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <deque>
+#include <limits>
 
 #include <google/protobuf/util/time_util.h>
 
@@ -9,7 +10,9 @@ namespace chat_example {
 namespace {
 
 constexpr size_t kMessagesKeptPerRoom = 1000;
-constexpr size_t kMaxQueuedPerWatcher = 1000;
+constexpr size_t kMaxQueuedPerSubscriber = 1000;
+// Subscribe() after this seq: new messages only.
+constexpr int64_t kNewMessagesOnly = std::numeric_limits<int64_t>::max();
 
 grpc::ServerUnaryReactor* Finished(grpc::CallbackServerContext* context, const grpc::Status& status) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
@@ -17,11 +20,87 @@ grpc::ServerUnaryReactor* Finished(grpc::CallbackServerContext* context, const g
   return reactor;
 }
 
+// The writing half of a streaming call that sends a room's messages:
+// queues pushed messages and writes them one at a time. `Reactor` is a
+// server reactor whose responses are chat::Message.
+template <class Reactor>
+class MessagePusher : public Reactor, public Subscriber {
+ public:
+  void Push(const chat::Message& message) override {
+    std::unique_lock<std::mutex> lock(mu_);
+    if (finished_) return;
+    if (queue_.size() >= kMaxQueuedPerSubscriber) {
+      finished_ = true;
+      lock.unlock();
+      this->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "subscriber too slow"));
+      return;
+    }
+    queue_.push_back(message);
+    if (writing_) return;
+    writing_ = true;
+    lock.unlock();
+    this->StartWrite(&queue_.front());
+  }
+
+  void OnWriteDone(bool ok) override {
+    std::unique_lock<std::mutex> lock(mu_);
+    queue_.pop_front();
+    if (!ok || finished_) {
+      writing_ = false;
+      return;  // cancelled (OnCancel finishes) or already finished
+    }
+    if (queue_.empty()) {
+      writing_ = false;
+      if (!end_after_writes_) return;
+      finished_ = true;
+      lock.unlock();
+      this->Finish(grpc::Status::OK);
+      return;
+    }
+    lock.unlock();
+    this->StartWrite(&queue_.front());
+  }
+
+  void OnCancel() override { EndWith(grpc::Status::CANCELLED); }
+
+ protected:
+  // Finishes the call with `status` unless it is finished already.
+  void EndWith(const grpc::Status& status) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (finished_) return;
+      finished_ = true;
+    }
+    this->Finish(status);
+  }
+
+  // Finishes the call OK once the queued messages are written.
+  void EndAfterWrites() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (finished_) return;
+      if (writing_) {
+        end_after_writes_ = true;
+        return;
+      }
+      finished_ = true;
+    }
+    this->Finish(grpc::Status::OK);
+  }
+
+ private:
+  std::mutex mu_;
+  std::deque<chat::Message> queue_;  // guarded by mu_; front is being written while writing_
+  bool writing_ = false;             // guarded by mu_
+  bool end_after_writes_ = false;    // guarded by mu_
+  bool finished_ = false;            // guarded by mu_
+};
+
 }  // namespace
 
 // One Watch call: replays the room's recent messages, then sends new ones
-// as they arrive, one write at a time. Lives until OnDone.
-class Watcher final : public grpc::ServerWriteReactor<chat::Message> {
+// as they arrive. Lives until OnDone.
+class Watcher final : public MessagePusher<grpc::ServerWriteReactor<chat::Message>> {
  public:
   Watcher(ChatService* service, grpc::CallbackServerContext* context, const chat::WatchRequest& request)
       : service_(service), room_(request.room()) {
@@ -35,47 +114,6 @@ class Watcher final : public grpc::ServerWriteReactor<chat::Message> {
     service_->Subscribe(room_, after, this);
   }
 
-  // Queues `message` for this watcher. Called with the service's lock held.
-  void Push(const chat::Message& message) {
-    std::unique_lock<std::mutex> lock(mu_);
-    if (finished_) return;
-    if (queue_.size() >= kMaxQueuedPerWatcher) {
-      finished_ = true;
-      lock.unlock();
-      Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "watcher too slow"));
-      return;
-    }
-    queue_.push_back(message);
-    if (writing_) return;
-    writing_ = true;
-    lock.unlock();
-    StartWrite(&queue_.front());
-  }
-
-  void OnWriteDone(bool ok) override {
-    std::unique_lock<std::mutex> lock(mu_);
-    queue_.pop_front();
-    if (!ok || finished_) {
-      writing_ = false;
-      return;  // cancelled: OnCancel finishes
-    }
-    if (queue_.empty()) {
-      writing_ = false;
-      return;
-    }
-    lock.unlock();
-    StartWrite(&queue_.front());
-  }
-
-  void OnCancel() override {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (finished_) return;
-      finished_ = true;
-    }
-    Finish(grpc::Status::CANCELLED);
-  }
-
   void OnDone() override {
     service_->Unsubscribe(room_, this);
     delete this;
@@ -84,30 +122,78 @@ class Watcher final : public grpc::ServerWriteReactor<chat::Message> {
  private:
   ChatService* const service_;
   const std::string room_;
-  std::mutex mu_;
-  std::deque<chat::Message> queue_;  // guarded by mu_; front is being written while writing_
-  bool writing_ = false;             // guarded by mu_
-  bool finished_ = false;            // guarded by mu_
 };
 
-grpc::ServerUnaryReactor* ChatService::Send(grpc::CallbackServerContext* context, const chat::SendRequest* request,
-                                            chat::Message* response) {
-  if (request->room().empty() || request->text().empty()) {
-    return Finished(context, grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "room and text are required"));
+// One Talk call: the first request names the room (and subscribes the call
+// to its new messages); every request with text is posted there. Ends OK
+// when the client ends its requests. Lives until OnDone.
+class Talker final : public MessagePusher<grpc::ServerBidiReactor<chat::SendRequest, chat::Message>> {
+ public:
+  explicit Talker(ChatService* service) : service_(service) { StartRead(&request_); }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {  // no more requests (a client that left is cancelled instead)
+      EndAfterWrites();
+      return;
+    }
+    if (room_.empty()) {
+      if (request_.room().empty()) {
+        EndWith(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "the first message names no room"));
+        return;
+      }
+      room_ = request_.room();
+      service_->Subscribe(room_, kNewMessagesOnly, this);
+    } else if (request_.room().empty()) {
+      request_.set_room(room_);
+    } else if (request_.room() != room_) {
+      EndWith(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                           "this call talks in room \"" + room_ + "\", not \"" + request_.room() + "\""));
+      return;
+    }
+    if (!request_.text().empty()) {
+      chat::Message posted;
+      grpc::Status status = service_->Post(request_, &posted);
+      if (!status.ok()) {
+        EndWith(status);
+        return;
+      }
+    }
+    StartRead(&request_);
+  }
+
+  void OnDone() override {
+    if (!room_.empty()) service_->Unsubscribe(room_, this);
+    delete this;
+  }
+
+ private:
+  ChatService* const service_;
+  chat::SendRequest request_;
+  std::string room_;  // set by the first OnReadDone; reactions do not overlap
+};
+
+grpc::Status ChatService::Post(const chat::SendRequest& request, chat::Message* posted) {
+  if (request.room().empty() || request.text().empty()) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "room and text are required");
   }
   std::lock_guard<std::mutex> lock(mu_);
-  std::vector<chat::Message>& messages = rooms_[request->room()];
+  std::vector<chat::Message>& messages = rooms_[request.room()];
   chat::Message message;
-  message.set_room(request->room());
-  message.set_author(request->author().empty() ? "anonymous" : request->author());
-  message.set_text(request->text());
+  message.set_room(request.room());
+  message.set_author(request.author().empty() ? "anonymous" : request.author());
+  message.set_text(request.text());
   message.set_seq(messages.empty() ? 1 : messages.back().seq() + 1);
   *message.mutable_sent_at() = google::protobuf::util::TimeUtil::GetCurrentTime();
   messages.push_back(message);
   if (messages.size() > kMessagesKeptPerRoom) messages.erase(messages.begin());
-  for (Watcher* w : watchers_[request->room()]) w->Push(message);
-  *response = message;
-  return Finished(context, grpc::Status::OK);
+  for (Subscriber* s : subscribers_[request.room()]) s->Push(message);
+  *posted = message;
+  return grpc::Status::OK;
+}
+
+grpc::ServerUnaryReactor* ChatService::Send(grpc::CallbackServerContext* context, const chat::SendRequest* request,
+                                            chat::Message* response) {
+  return Finished(context, Post(*request, response));
 }
 
 grpc::ServerUnaryReactor* ChatService::List(grpc::CallbackServerContext* context, const chat::ListRequest* request,
@@ -139,22 +225,26 @@ grpc::ServerWriteReactor<chat::Message>* ChatService::Watch(grpc::CallbackServer
   return new Watcher(this, context, *request);
 }
 
-void ChatService::Subscribe(const std::string& room, int64_t after_seq, Watcher* watcher) {
+grpc::ServerBidiReactor<chat::SendRequest, chat::Message>* ChatService::Talk(grpc::CallbackServerContext*) {
+  return new Talker(this);
+}
+
+void ChatService::Subscribe(const std::string& room, int64_t after_seq, Subscriber* subscriber) {
   std::lock_guard<std::mutex> lock(mu_);
-  watchers_[room].insert(watcher);
+  subscribers_[room].insert(subscriber);
   auto it = rooms_.find(room);
   if (it == rooms_.end()) return;
   for (const auto& m : it->second) {
-    if (m.seq() > after_seq) watcher->Push(m);
+    if (m.seq() > after_seq) subscriber->Push(m);
   }
 }
 
-void ChatService::Unsubscribe(const std::string& room, Watcher* watcher) {
+void ChatService::Unsubscribe(const std::string& room, Subscriber* subscriber) {
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = watchers_.find(room);
-  if (it == watchers_.end()) return;
-  it->second.erase(watcher);
-  if (it->second.empty()) watchers_.erase(it);
+  auto it = subscribers_.find(room);
+  if (it == subscribers_.end()) return;
+  it->second.erase(subscriber);
+  if (it->second.empty()) subscribers_.erase(it);
 }
 
 }  // namespace chat_example

@@ -3,8 +3,9 @@
 //
 //   example_server [--host 127.0.0.1] [--port 8080] [--grpc-port 9090]
 //
-// The ports can also come from CHAT_HTTP_PORT and CHAT_GRPC_PORT
-// (--grpc-port 0 picks a free port). Ctrl-C stops the server.
+// The ports can also come from CHAT_HTTP_PORT and CHAT_GRPC_PORT; port 0
+// picks a free one (the first line printed names the ports in use).
+// Ctrl-C or SIGTERM stops the server.
 #include <pthread.h>
 #include <signal.h>
 
@@ -118,13 +119,19 @@ int main(int argc, char** argv) {
     res.set_content(kIndexHtml, "text/html; charset=utf-8");
   });
 
-  if (!http.bind_to_port(flags.host, flags.http_port)) {
+  int http_port = flags.http_port;
+  if (http_port == 0) {
+    http_port = http.bind_to_any_port(flags.host);
+  } else if (!http.bind_to_port(flags.host, http_port)) {
+    http_port = -1;
+  }
+  if (http_port <= 0) {
     std::fprintf(stderr, "cannot listen on %s:%d\n", flags.host.c_str(), flags.http_port);
     server->Shutdown();
     return 1;
   }
   std::string host = flags.host.find(':') != std::string::npos ? "[" + flags.host + "]" : flags.host;
-  PrintTryLines("http://" + host + ":" + std::to_string(flags.http_port), grpc_port);
+  PrintTryLines("http://" + host + ":" + std::to_string(http_port), grpc_port);
 
   std::atomic<bool> stopping{false};
   std::thread stopper([&] {
@@ -132,13 +139,16 @@ int main(int argc, char** argv) {
     sigwait(&stop_signals, &signal_number);
     stopping = true;
     std::printf("stopping (%s)\n", strsignal(signal_number));
-    // gRPC first: open streams are cancelled, which ends their HTTP responses.
-    server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
+    std::fflush(stdout);
+    // HTTP first: it stops accepting and cancels the calls of open streams
+    // and waiting requests, so nothing reaches gRPC after its shutdown.
     http.stop();
   });
   http.listen_after_bind();
   if (!stopping) pthread_kill(stopper.native_handle(), SIGTERM);  // the server stopped by itself
   stopper.join();
+  // Then gRPC: calls still running get a second to finish.
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
   server->Wait();
   return 0;
 }

@@ -4,8 +4,12 @@
 #   cmake -DSOURCE_DIR=<grpcgw source> -DBINARY_DIR=<grpcgw build, already built>
 #         -DWORK_DIR=<scratch dir> [-DCXX_LAUNCHER=ccache] [-DBUILD_TYPE=...]
 #         [-DCXX_FLAGS=<flags for compiling and linking, e.g. -fsanitize=address>]
+#         [-DPROJECT_DIR=<another project, default tests/consumer>]
+#         [-DRUN_PROGRAM=<program of the project to run, default consumer; empty: none>]
 #         -P run_consumer_test.cmake
 #
+# tests/snippets/run_snippet_test.cmake includes this file for the
+# documentation's code blocks.
 # CXX_FLAGS must repeat the flags the library was built with when they
 # change the ABI or need a runtime (sanitizers).
 cmake_minimum_required(VERSION 3.16)
@@ -17,6 +21,12 @@ foreach(var SOURCE_DIR BINARY_DIR WORK_DIR)
 endforeach()
 if(NOT BUILD_TYPE)
   set(BUILD_TYPE RelWithDebInfo)
+endif()
+if(NOT PROJECT_DIR)
+  set(PROJECT_DIR "${SOURCE_DIR}/tests/consumer")
+endif()
+if(NOT DEFINED RUN_PROGRAM)
+  set(RUN_PROGRAM consumer)
 endif()
 
 set(prefix "${WORK_DIR}/prefix")
@@ -40,7 +50,7 @@ step("install grpcgw into ${prefix}"
   "${CMAKE_COMMAND}" --install "${BINARY_DIR}" --prefix "${prefix}")
 
 set(configure_args
-  -S "${SOURCE_DIR}/tests/consumer" -B "${build}"
+  -S "${PROJECT_DIR}" -B "${build}"
   "-DCMAKE_PREFIX_PATH=${prefix}" "-DCMAKE_BUILD_TYPE=${BUILD_TYPE}")
 if(CXX_LAUNCHER)
   list(APPEND configure_args "-DCMAKE_CXX_COMPILER_LAUNCHER=${CXX_LAUNCHER}")
@@ -58,4 +68,6 @@ if(at EQUAL -1)
 endif()
 
 step("build the consumer project" "${CMAKE_COMMAND}" --build "${build}" -j2)
-step("run the consumer" "${build}/consumer")
+if(RUN_PROGRAM)
+  step("run ${RUN_PROGRAM}" "${build}/${RUN_PROGRAM}")
+endif()
