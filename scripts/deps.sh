@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages grpcgw builds, tests and benchmarks with, if any is missing.
+#   scripts/deps.sh [extra-package...]    also the named packages (scripts/fuzz.sh: clang)
 set -euo pipefail
 packages=(
   build-essential cmake pkg-config ccache
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev libprotoc-dev protobuf-compiler
   libcpp-httplib-dev rapidjson-dev catch2
   curl python3 python3-websockets nodejs wrk
+  "$@"
 )
 missing=()
 for p in "${packages[@]}"; do
