@@ -17,8 +17,11 @@
 #define FUZZ_CHECK(cond, what)                                                      \
   do {                                                                              \
     if (!(cond)) {                                                                  \
-      std::fprintf(stderr, "FUZZ_CHECK failed at %s:%d: %s\n  %s\n", __FILE__,      \
-                   __LINE__, #cond, std::string(what).c_str());                     \
+      std::fprintf(stderr, "FUZZ_CHECK failed at %s:%d: %s\n  ", __FILE__, __LINE__, \
+                   #cond);                                                          \
+      const std::string fuzz_what_(what);                                           \
+      std::fwrite(fuzz_what_.data(), 1, fuzz_what_.size(), stderr);                 \
+      std::fputc('\n', stderr);                                                     \
       std::abort();                                                                 \
     }                                                                               \
   } while (0)
