@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages grpcgw builds, tests and benchmarks with, if any is missing.
+#   scripts/deps.sh [extra-package...]    also the named packages (scripts/fuzz.sh: clang)
 set -euo pipefail
 packages=(
   build-essential cmake pkg-config ccache
@@ -7,6 +8,7 @@ packages=(
   libcpp-httplib-dev rapidjson-dev catch2
   curl python3 python3-websockets nodejs wrk
   nginx chromium      # tests/deploy (nginx in front of the example), tests/browser (its page)
+  "$@"
 )
 # npm comes with some builds of nodejs and is a package of its own in Debian's.
 command -v npm >/dev/null || packages+=(npm)

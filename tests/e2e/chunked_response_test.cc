@@ -3,6 +3,9 @@
 // data, in both framings; no compression, no buffering; any HTTP method.
 #include <catch2/catch.hpp>
 
+#include <condition_variable>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -204,9 +207,17 @@ TEST_CASE("chunked response is refused for a method that switched chunked transf
 }
 
 TEST_CASE("ChunkWriter streams a user route's response and keeps the connection", "[chunked][e2e]") {
+  // The handler runs on a server thread, where Catch2 must not assert: it
+  // records what a second Finish() returned, and the test thread checks.
+  struct Seen {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::vector<bool> second_finish;  // one per request
+  };
+  auto seen = std::make_shared<Seen>();
   ServerConfig config;
-  config.setup = [](grpcgw::HttpServer& http, grpc::Server&) {
-    http.Post("/export", [](const httplib::Request& req, httplib::Response& res) {
+  config.setup = [seen](grpcgw::HttpServer& http, grpc::Server&) {
+    http.Post("/export", [seen](const httplib::Request& req, httplib::Response& res) {
       auto out = grpcgw::ChunkWriter::Start(req, 201, "application/x-ndjson", {{"X-Export", "yes"}});
       if (!out) {
         res.status = 500;
@@ -216,7 +227,12 @@ TEST_CASE("ChunkWriter streams a user route's response and keeps the connection"
       out->Write("");  // no chunk: an empty one would end the body
       out->Write(req.body + "\n");
       out->Finish();
-      CHECK_FALSE(out->Finish());
+      const bool again = out->Finish();
+      {
+        std::lock_guard<std::mutex> lock(seen->mu);
+        seen->second_finish.push_back(again);
+      }
+      seen->cv.notify_all();
     });
   };
   TestServer server(config);
@@ -232,6 +248,10 @@ TEST_CASE("ChunkWriter streams a user route's response and keeps the connection"
     std::string body = conn.ReadUntil(kLastChunk, 5s);
     CHECK(body == Chunk("{\"n\":1}\n") + Chunk("{\"b\":2}\n") + kLastChunk);
   }
+  // A second Finish() does nothing and says so.
+  std::unique_lock<std::mutex> lock(seen->mu);
+  REQUIRE(seen->cv.wait_for(lock, 5s, [&] { return seen->second_finish.size() == 2; }));
+  CHECK(seen->second_finish == std::vector<bool>{false, false});
 }
 
 TEST_CASE("ChunkWriter outside a handler is refused", "[chunked]") {

@@ -733,6 +733,16 @@ TEST_CASE("Grpc-Timeout sets the call's deadline", "[unary]") {
     CHECK(got.deadline_remaining().seconds() <= 10);
     CHECK(got.deadline_remaining().seconds() >= 5);
   }
+  SECTION("the largest value is a far deadline, not an overflow") {
+    // 99999999 hours do not fit in 64-bit nanoseconds; taken as about 100 years.
+    auto res = client.Get("/v1/sleep/deadline-5?duration=0.01s", {{"Grpc-Timeout", "99999999H"}});
+    INFO(Describe(res));
+    REQUIRE(res);
+    REQUIRE(res->status == 200);
+    auto got = ParseBody<e2e::SleepResponse>(res->body);
+    CHECK(got.had_deadline());
+    CHECK(got.deadline_remaining().seconds() > int64_t{99} * 365 * 24 * 3600);
+  }
   SECTION("no header, no deadline") {
     auto res = client.Get("/v1/sleep/deadline-3?duration=0.01s");
     INFO(Describe(res));
