@@ -102,12 +102,12 @@ AsyncStream::~AsyncStream() {
 
 void AsyncStream::OnStart(StreamIo& io) {
   io_ = &io;
-  call_->SetListener(io.Waker());
+  if (call_) call_->SetListener(io.Waker());
   Started();
 }
 
 void AsyncStream::OnClosed() {
-  call_->Cancel();
+  if (call_) call_->Cancel();
   io_ = nullptr;
 }
 

@@ -8,21 +8,21 @@
 // with 1008. Server to client: each response is one text message; the call
 // ending closes with 1000, or 4000 + the gRPC code and the status message.
 //
-// Threads: the worker thread pumps responses (StreamCall::Read -> SendText)
-// while a reader thread forwards client messages (ReadMessage ->
-// StreamCall::Write); both share the call through the bounded StreamCall
-// bridge, so a client that stops reading blocks the pump (and the bridge
-// stops reading gRPC), and a service that stops reading blocks the reader
-// (and the socket is no longer read). WebSocket serializes their frames.
-// Whoever ends the session first (the client leaving, a protocol or JSON
-// error, server shutdown) cancels the call; the pump then closes.
-#include <mutex>
-#include <thread>
+// Threads: none of its own. The worker checks the handshake, writes the 101
+// and starts the call; the session then runs on the connection's event loop
+// (WsStream): frames in through MessageReader, into the call as far as its
+// bounded request queue takes them (reading pauses while it is full), and
+// responses out as far as the socket takes them (the call's reads stop while
+// it is behind). Whoever ends the session first (the client leaving, a
+// protocol or JSON error, server shutdown: 1001) cancels the call.
 
 #include "gateway/request_body.h"
 #include "gateway/stream_common.h"
 #include "grpcgw/json.h"
 #include "grpcgw/websocket.h"
+#include "websocket/frame.h"
+#include "websocket/handshake.h"
+#include "websocket/message_reader.h"
 
 namespace grpcgw {
 namespace internal {
@@ -64,118 +64,240 @@ grpc::StatusCode CodeOfRefusal(int http_status) {
   }
 }
 
-class Session {
+// A WebSocket session on the connection's event loop.
+class WsStream final : public AsyncStream {
  public:
-  Session(RequestContext& ctx, WebSocket& ws) : ctx_(ctx), ws_(ws) {}
-
-  // Reads the first message of a server-streaming call into ctx.request.
-  // False when the session ended first (the call never starts).
-  bool ReadFirstRequest() {
-    std::string text;
-    if (!ws_.ReadMessage(&text)) return false;
-    if (text.empty()) return true;  // no more requests: the path and query are the request
-    grpc::Status s = MergeBodyElement(ctx_.binding, ctx_.options, text, ctx_.request.get());
-    if (!s.ok()) {
-      ws_.Close(CloseCodeFor(s), s.error_message());
-      return false;
-    }
-    return true;
+  WsStream(RequestContext& ctx, std::shared_ptr<StreamCall> call, std::unique_ptr<StreamSlot> slot,
+           std::unique_ptr<grpc::ClientContext> pending_context, const WebSocket::Options& ws)
+      : AsyncStream(ctx, std::move(call), std::move(slot)),
+        ws_(ws),
+        pending_context_(std::move(pending_context)),
+        reader_(ReaderOptions(ws)) {
+    const MethodKind kind = binding_.method->kind;
+    streams_requests_ = kind == MethodKind::kClientStreaming || kind == MethodKind::kBidiStreaming;
+    half_closed_ = !streams_requests_;
   }
 
-  // Drives `call` to its end, then closes the session.
-  void Run(std::shared_ptr<StreamCall> call) {
-    call_ = std::move(call);
-    std::thread reader([this] { ReadRequests(); });
-    PumpResponses();
-    // The close is sent: the reader ends at the peer's close, or at the
-    // close timeout, or when the connection drops.
-    reader.join();
+  void OnData(StreamIo&, std::string_view data) override {
+    last_received_ = Clock::now();
+    if (draining_) return;
+    reader_.Consume(data.data(), data.size());
+    Process();
+    Pump();  // a call started by this message may have answered already
+  }
+  void OnWake(StreamIo&) override {
+    Process();
+    Pump();
+  }
+  void OnWritable(StreamIo&) override { Pump(); }
+
+  void OnTimer(StreamIo&) override {
+    const auto now = Clock::now();
+    if (close_sent_) {
+      if (now >= close_sent_at_ + ws_.close_timeout) return Done();
+    } else if (ws_.ping_interval.count() > 0) {
+      if (ping_outstanding_ && last_received_ <= ping_sent_) {
+        if (now - ping_sent_ >= ws_.ping_interval) {
+          call_cancel();
+          SendClose(WebSocket::kCloseInternalError, "ping timeout");
+          return Done();
+        }
+      } else if (now - last_received_ >= ws_.ping_interval) {
+        io_->Write(EncodeFrame(Opcode::kPing, {}));
+        ping_outstanding_ = true;
+        ping_sent_ = now;
+      }
+    }
+    ArmTimer();
+  }
+
+  void OnShutdown(StreamIo&) override {
+    if (close_sent_) return;
+    End(WebSocket::kCloseGoingAway, "the server is shutting down");
   }
 
  private:
-  // Reader thread: client messages into the call.
-  void ReadRequests() {
-    const MethodKind kind = ctx_.binding.method->kind;
-    const bool streams_requests = kind == MethodKind::kClientStreaming || kind == MethodKind::kBidiStreaming;
-    bool first = true;
-    bool half_closed = !streams_requests;
-    std::string text;
-    while (ws_.ReadMessage(&text)) {
-      if (text.empty()) {  // the end of the requests; repeating it is harmless
-        if (streams_requests) call_->WritesDone();
-        half_closed = true;
-        continue;
-      }
-      if (half_closed) {
-        End(WebSocket::kClosePolicyViolation, streams_requests ? kErrAfterHalfClose : kErrSecondRequest);
-        continue;  // until the peer's close
-      }
-      std::unique_ptr<google::protobuf::Message> request(ctx_.request->New());
-      if (first) request->CopyFrom(*ctx_.request);
-      grpc::Status s = MergeBodyElement(ctx_.binding, ctx_.options, text, request.get());
-      if (!s.ok()) {
-        End(CloseCodeFor(s), s.error_message());
-        continue;
-      }
-      first = false;
-      // Blocks while the service is behind; false once the call ended,
-      // whose status the pump sends.
-      call_->Write(std::move(request));
-    }
-    // The session is over: if the call still runs, the client left (or
-    // broke the protocol, or the server is stopping) and the call goes.
-    call_->Cancel();
+  static MessageReader::Options ReaderOptions(const WebSocket::Options& ws) {
+    MessageReader::Options o;
+    o.role = Role::kServer;
+    o.max_message_size = ws.max_message_bytes;
+    return o;
   }
 
-  // Worker thread: responses to the client, then the close.
-  void PumpResponses() {
-    std::unique_ptr<google::protobuf::Message> response;
-    std::string json;
-    for (;;) {
-      StreamCall::Next next = call_->Read(&response, kPumpSlice);
-      if (next == StreamCall::Next::kFinished) break;
-      if (next == StreamCall::Next::kMessage) {
-        json.clear();
-        grpc::Status s = AppendMessageJson(*response, &json, ctx_.options.json_output);
-        if (!s.ok()) {
-          End(WebSocket::kCloseInternalError, std::string(kErrResponseJson) + ": " + s.error_message());
-          continue;
-        }
-        // False when the client is gone or a close was sent: the
-        // responses still coming are dropped until the call ends.
-        if (!ws_.SendText(json)) call_->Cancel();
+  void Started() override {
+    last_received_ = Clock::now();
+    ArmTimer();
+    Process();
+    Pump();
+  }
+
+  void ArmTimer() {
+    if (io_ == nullptr) return;
+    if (close_sent_) {
+      io_->SetTimer(close_sent_at_ + ws_.close_timeout);
+    } else if (ws_.ping_interval.count() > 0) {
+      bool awaiting = ping_outstanding_ && last_received_ <= ping_sent_;
+      io_->SetTimer((awaiting ? ping_sent_ : last_received_) + ws_.ping_interval);
+    } else {
+      io_->SetTimer(Clock::time_point::max());
+    }
+  }
+
+  void call_cancel() {
+    if (call_) call_->Cancel();
+  }
+
+  // Client messages into the call, as far as the call takes them.
+  void Process() {
+    if (io_ == nullptr || finished_) return;
+    if (pending_) {
+      if (!call_) return;
+      auto r = call_->TryWrite(&pending_);
+      if (r == StreamCall::WriteResult::kFull) return;
+      pending_.reset();  // queued, or the call ended (its status closes the session)
+      io_->PauseReading(false);
+    }
+    Message m;
+    while (!finished_ && reader_.Next(&m)) {
+      switch (m.type) {
+        case Opcode::kPing:
+          if (!close_sent_) io_->Write(EncodeFrame(Opcode::kPong, m.data));
+          break;
+        case Opcode::kPong:
+          ping_outstanding_ = false;
+          break;
+        case Opcode::kClose:
+          // The peer's close: an answer to ours, or its own to echo
+          // (its code, without a reason).
+          if (!close_sent_) {
+            close_sent_ = true;
+            io_->Write(EncodeClose(m.close_code == kCloseNoStatus ? kCloseNoStatus : m.close_code));
+          }
+          call_cancel();
+          return Done();
+        case Opcode::kText:
+        case Opcode::kBinary:
+          if (close_sent_) break;  // closing: data is dropped
+          if (m.type == Opcode::kBinary && !ws_.accept_binary) {
+            call_cancel();
+            SendClose(WebSocket::kCloseUnsupportedData, "binary messages are not accepted");
+            break;
+          }
+          OnMessage(std::move(m.data));
+          if (pending_) {
+            io_->PauseReading(true);
+            return;
+          }
+          break;
+        default:
+          break;
+      }
+    }
+    if (reader_.failed() && !close_sent_) {
+      // Fail the connection: the matching close, our end of stream, then
+      // the peer's end of stream (so that unread input does not turn our
+      // close into a reset).
+      call_cancel();
+      SendClose(reader_.status().close_code, reader_.status().message);
+      draining_ = true;
+      ArmTimer();
+    }
+  }
+
+  void OnMessage(std::string text) {
+    if (!call_) {
+      // A server-streaming call starts with its one request.
+      if (!text.empty()) {
+        grpc::Status s = MergeBodyElement(binding_, options_, text, request_.get());
+        if (!s.ok()) return SendClose(CloseCodeFor(s), s.error_message());
+      }
+      std::unique_ptr<google::protobuf::Message> request(request_->New());
+      request->CopyFrom(*request_);
+      call_ = binding_.method->stream(std::move(pending_context_), std::move(request), options_.stream_limits);
+      call_->SetListener(io_->Waker());
+      return;
+    }
+    if (text.empty()) {  // the end of the requests; repeating it is harmless
+      if (streams_requests_) call_->WritesDone();
+      half_closed_ = true;
+      return;
+    }
+    if (half_closed_) return End(WebSocket::kClosePolicyViolation, streams_requests_ ? kErrAfterHalfClose : kErrSecondRequest);
+    std::unique_ptr<google::protobuf::Message> request(request_->New());
+    if (first_) request->CopyFrom(*request_);
+    grpc::Status s = MergeBodyElement(binding_, options_, text, request.get());
+    if (!s.ok()) return End(CloseCodeFor(s), s.error_message());
+    first_ = false;
+    if (call_->TryWrite(&request) == StreamCall::WriteResult::kFull) pending_ = std::move(request);
+  }
+
+  // Responses to the client; the close when the call ended.
+  void Pump() {
+    if (io_ == nullptr || finished_ || !call_) return;
+    while (io_->Unsent() < kStreamHighWater) {
+      std::unique_ptr<google::protobuf::Message> response;
+      StreamCall::Next next = call_->Read(&response, std::chrono::milliseconds(0));
+      if (next == StreamCall::Next::kTimeout) return;
+      if (next == StreamCall::Next::kFinished) {
+        grpc::Status status = call_->status();
+        uint16_t code = end_code_ != 0 ? end_code_ : CloseCodeFor(status);
+        SendClose(code, end_code_ != 0 ? end_reason_ : status.error_message());
+        return;
+      }
+      if (close_sent_) continue;  // closing: responses are dropped
+      json_.clear();
+      grpc::Status s = AppendMessageJson(*response, &json_, options_.json_output);
+      if (!s.ok()) {
+        End(WebSocket::kCloseInternalError, std::string(kErrResponseJson) + ": " + s.error_message());
         continue;
       }
-      if (ctx_.conn.shutting_down() || ws_.closed()) call_->Cancel();
+      io_->Write(EncodeFrame(Opcode::kText, json_));
     }
-    grpc::Status status = call_->status();
-    uint16_t code = CloseCodeFor(status);
-    std::string reason = status.error_message();
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (end_code_ != 0) code = end_code_, reason = end_reason_;
-    }
-    ws_.Close(code, reason);
   }
 
   // Ends the session early with `code`: the call is cancelled first, and
   // the close carries `code` rather than the cancelled call's status.
   void End(uint16_t code, const std::string& reason) {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (end_code_ == 0) end_code_ = code, end_reason_ = reason;
-    }
-    call_->Cancel();
-    ws_.Close(code, reason);
+    if (end_code_ == 0) end_code_ = code, end_reason_ = reason;
+    call_cancel();
+    SendClose(code, reason);
+    if (!call_) Done();
   }
 
-  RequestContext& ctx_;
-  WebSocket& ws_;
-  std::shared_ptr<StreamCall> call_;
-  std::mutex mu_;
-  // The close decided by End(), if any; guarded by mu_.
+  void SendClose(uint16_t code, std::string_view reason) {
+    if (close_sent_ || io_ == nullptr) return;
+    close_sent_ = true;
+    close_sent_at_ = Clock::now();
+    if (!IsValidCloseCode(code)) code = WebSocket::kCloseInternalError;
+    io_->Write(EncodeClose(code, reason));
+    io_->PauseReading(false);
+    ArmTimer();
+  }
+
+  void Done() {
+    if (finished_ || io_ == nullptr) return;
+    finished_ = true;
+    io_->Finish(false);
+  }
+
+  using Clock = std::chrono::steady_clock;
+  const WebSocket::Options ws_;
+  std::unique_ptr<grpc::ClientContext> pending_context_;  // server-streaming: until the first message
+  MessageReader reader_;
+  std::unique_ptr<google::protobuf::Message> pending_;  // waiting for room in the call
+  bool streams_requests_ = false;
+  bool half_closed_ = false;
+  bool first_ = true;
+  bool close_sent_ = false;
+  bool draining_ = false;
+  bool finished_ = false;
+  bool ping_outstanding_ = false;
+  Clock::time_point close_sent_at_;
+  Clock::time_point last_received_;
+  Clock::time_point ping_sent_;
   uint16_t end_code_ = 0;
   std::string end_reason_;
+  std::string json_;
 };
 
 }  // namespace
@@ -191,8 +313,8 @@ void ServeWebSocket(RequestContext& ctx) {
     for (const auto& [name, value] : handshake.headers) ctx.res.set_header(name.c_str(), value);
     return WriteError(ctx, grpc::Status(CodeOfRefusal(handshake.status), handshake.error), handshake.status);
   }
-  StreamSlot slot(*ctx.binding.gateway);
-  if (!slot.ok()) {
+  auto slot = std::make_unique<StreamSlot>(*ctx.binding.gateway);
+  if (!slot->ok()) {
     ctx.conn.CloseAfterResponse();
     return WriteError(ctx, grpc::Status(grpc::StatusCode::UNAVAILABLE, "too many open streams"), 503);
   }
@@ -203,18 +325,20 @@ void ServeWebSocket(RequestContext& ctx) {
     return WriteError(ctx, s);
   }
 
-  std::unique_ptr<WebSocket> ws = WebSocket::Accept(ctx.conn, handshake, options);
-  if (!ws) return;  // the client left before the 101 was written
-  Session session(ctx, *ws);
+  // The 101, then the session runs on the event loop.
+  HandshakeResult result;
+  result.status = handshake.status;
+  result.accept_key = handshake.accept_key;
+  result.subprotocol = handshake.subprotocol;
+  ctx.conn.TakeOver();
+  if (!ctx.conn.WriteAll(BuildHandshakeResponse(result, {}))) return;  // the client left
 
   const MethodSpec& method = *ctx.binding.method;
-  std::unique_ptr<google::protobuf::Message> request;
-  if (method.kind == MethodKind::kServerStreaming) {
-    if (!session.ReadFirstRequest()) return;
-    request.reset(ctx.request->New());
-    request->CopyFrom(*ctx.request);
+  std::shared_ptr<StreamCall> call;
+  if (method.kind != MethodKind::kServerStreaming) {
+    call = method.stream(std::move(context), nullptr, ctx.options.stream_limits);
   }
-  session.Run(method.stream(std::move(context), std::move(request), ctx.options.stream_limits));
+  ctx.conn.Detach(std::make_shared<WsStream>(ctx, std::move(call), std::move(slot), std::move(context), options));
 }
 
 }  // namespace internal

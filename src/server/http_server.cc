@@ -415,6 +415,7 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
   void HandleEvents(uint32_t events) {
     if (events & EPOLLERR) return Close(false);
     if ((events & EPOLLOUT) && !Flush()) return Close(false);
+    if (state_ == State::kClosed) return;
     if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)) {
       if (state_ == State::kStream && read_paused_) {
         // Not reading: a hang-up means the client is gone.
@@ -501,7 +502,11 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
     auto handler = std::move(handler_);
     if (keep_alive && !core_.stopping && !write_failed_) {
       NextRequest();
+    } else if (out_pos_ == out_.size()) {
+      // The stream's protocol ended it: nothing more to wait for.
+      Close(false);
     } else {
+      close_when_flushed_ = true;
       Linger();
     }
   }
@@ -632,6 +637,10 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
     if (out_.capacity() > 16384) std::string().swap(out_);
     out_.clear();
     out_pos_ = 0;
+    if (state_ == State::kLinger && close_when_flushed_) {
+      Close(false);
+      return true;
+    }
     if (state_ == State::kLinger && !lingering_) StartLinger();
     return true;
   }
@@ -883,6 +892,7 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
   size_t out_pos_ = 0;
   bool write_failed_ = false;
   bool lingering_ = false;
+  bool close_when_flushed_ = false;
   size_t lingered_ = 0;
 
   std::shared_ptr<StreamHandler> handler_;
