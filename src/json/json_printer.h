@@ -6,6 +6,7 @@
 #define GRPCGW_SRC_JSON_JSON_PRINTER_H_
 
 #include <cstring>
+#include <deque>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -116,6 +117,15 @@ class MessagePrinter {
   std::string error_;
   std::vector<PathEntry> error_path_;  // innermost first
   std::string scratch_;
+
+  // Map entries being printed, with their keys (PrintMap).
+  struct MapEntry {
+    const Message* entry = nullptr;
+    uint64_t number = 0;    // integer and bool keys
+    std::string_view text;  // string keys
+  };
+  std::vector<MapEntry> map_entries_;
+  std::deque<std::string> key_copies_;
 };
 
 }  // namespace grpcgw::json_internal
