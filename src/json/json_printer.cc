@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <typeinfo>
 
 #include <google/protobuf/reflection.h>
 
@@ -167,19 +168,24 @@ bool MessagePrinter::PrintFields(const pb::Message& message, const MessagePlan& 
   const pb::Reflection* reflection = plan.ReflectionOf(message);
   if (!options_.emit_unpopulated) {
     // The fields ListFields() would give, in its order, each read once.
-    for (const FieldPlan* field : plan.by_number) {
-      if (field->is_map || field->is_repeated) {
-        const int size = reflection->FieldSize(message, field->field);
-        if (size == 0) continue;
-        Key(*field, &first);
-        if (!PrintField(message, reflection, *field, size, depth)) return false;
-      } else if (field->has_presence) {
-        if (!reflection->HasField(message, field->field)) continue;
-        Key(*field, &first);
-        if (!PrintField(message, reflection, *field, 0, depth)) return false;
-      } else if (!PrintIfNotDefault(message, reflection, *field, &first)) {
-        return FailIn(field->field, -1);
+    if (plan.presence_scan != nullptr && reflection == plan.generated_reflection &&
+        typeid(message) == *plan.generated_type) {
+      // Only the fields the scan finds may be set.
+      uint64_t candidates[PresenceScan::kMaxMaskWords];
+      plan.presence_scan->Candidates(message, candidates);
+      const int words = plan.presence_scan->mask_words();
+      for (int w = 0; w < words; ++w) {
+        for (uint64_t bits = candidates[w]; bits != 0; bits &= bits - 1) {
+          const int index = w * 64 + __builtin_ctzll(bits);
+          if (!PrintIfSet(message, reflection, *plan.by_number[static_cast<size_t>(index)], depth, &first)) {
+            return false;
+          }
+        }
       }
+      return true;
+    }
+    for (const FieldPlan* field : plan.by_number) {
+      if (!PrintIfSet(message, reflection, *field, depth, &first)) return false;
     }
     return true;
   }
@@ -199,6 +205,22 @@ bool MessagePrinter::PrintFields(const pb::Message& message, const MessagePlan& 
     if (!PrintField(message, reflection, field, size, depth)) return false;
   }
   return true;
+}
+
+bool MessagePrinter::PrintIfSet(const pb::Message& message, const pb::Reflection* reflection,
+                                const FieldPlan& field, int depth, bool* first) {
+  if (field.is_map || field.is_repeated) {
+    const int size = reflection->FieldSize(message, field.field);
+    if (size == 0) return true;
+    Key(field, first);
+    return PrintField(message, reflection, field, size, depth);
+  }
+  if (field.has_presence) {
+    if (!reflection->HasField(message, field.field)) return true;
+    Key(field, first);
+    return PrintField(message, reflection, field, 0, depth);
+  }
+  return PrintIfNotDefault(message, reflection, field, first) || FailIn(field.field, -1);
 }
 
 bool MessagePrinter::PrintIfNotDefault(const pb::Message& message, const pb::Reflection* r,

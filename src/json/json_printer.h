@@ -45,6 +45,9 @@ class MessagePrinter {
   // Writes the members of an ordinary message. `first` is true when nothing
   // precedes them in the object.
   bool PrintFields(const Message& message, const MessagePlan& plan, int depth, bool first);
+  // Key and value of `field` when it is set (as ListFields() has it).
+  bool PrintIfSet(const Message& message, const Reflection* reflection, const FieldPlan& field, int depth,
+                  bool* first);
   // A repeated field or map of `size` elements, or a singular field.
   bool PrintField(const Message& message, const Reflection* reflection, const FieldPlan& field, int size,
                   int depth);

@@ -23,6 +23,7 @@
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/message.h>
 
+#include "json/presence_scan.h"
 #include "json/well_known.h"
 
 namespace grpcgw::json_internal {
@@ -97,6 +98,11 @@ struct MessagePlan {
   std::vector<const FieldPlan*> by_number;  // the fields in field-number order
 
   const FieldPlan& field(int index) const { return fields[static_cast<size_t>(index)]; }
+
+  // For generated types with many fields: finds the fields that may be set
+  // without asking each (bits stand for entries of by_number); null when
+  // the type is small or cannot be scanned.
+  std::unique_ptr<PresenceScan> presence_scan;
 
   // The reflection of `message` (of this type). Cheaper than
   // message.GetReflection() for compiled-in messages, which pays a
