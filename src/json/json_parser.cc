@@ -4,6 +4,7 @@
 #include "json/json_parser.h"
 
 #include <algorithm>
+#include <cstring>
 #include <unordered_set>
 
 #include "json/well_known.h"
@@ -136,11 +137,21 @@ grpc::Status MessageParser::MergeObject(const JsonNode& node, pb::Message* messa
   const pb::Reflection* reflection = plan.ReflectionOf(*message);
   IndexSet seen_fields(plan.field_count);
   IndexSet seen_oneofs(descriptor->oneof_decl_count());
+  size_t next = 0;  // the position in by_number of the field expected next
   for (uint32_t i = 0; i < node.size; ++i) {
     std::string_view key = tree_.key(node, i).str();
     const JsonNode& value = tree_.value(node, i);
     if (skip_type_key && key == "@type") continue;
-    const FieldPlan* field_plan = plan.FindByName(key);
+    const FieldPlan* field_plan = nullptr;
+    if (next < plan.by_number.size()) {
+      const std::string& expected = plan.by_number[next]->sure_json_name;
+      if (!expected.empty() && expected.size() == key.size() &&
+          std::memcmp(expected.data(), key.data(), key.size()) == 0) {
+        field_plan = plan.by_number[next];
+      }
+    }
+    if (field_plan == nullptr) field_plan = plan.FindByName(key);
+    if (field_plan != nullptr) next = static_cast<size_t>(field_plan->order) + 1;
     if (field_plan == nullptr) {
       if (options_.ignore_unknown_fields) continue;
       PushName(key);

@@ -418,6 +418,11 @@ bool MessagePrinter::PrintMap(const pb::Message& message, const pb::Reflection* 
         } else {
           item.text = text;
         }
+        // The first 8 bytes, big-endian, zero-padded: ordered as the
+        // strings are where they differ, so most comparisons need no more.
+        unsigned char prefix[8] = {};
+        std::memcpy(prefix, item.text.data(), std::min<size_t>(8, item.text.size()));
+        for (unsigned char byte : prefix) item.number = (item.number << 8) | byte;
         break;
       }
       case ValueKind::kBool:
@@ -446,7 +451,9 @@ bool MessagePrinter::PrintMap(const pb::Message& message, const pb::Reflection* 
   }
   const auto begin = map_entries_.begin() + static_cast<ptrdiff_t>(first);
   if (key.kind == ValueKind::kString) {
-    auto less = [](const MapEntry& a, const MapEntry& b) { return a.text < b.text; };
+    auto less = [](const MapEntry& a, const MapEntry& b) {
+      return a.number != b.number ? a.number < b.number : a.text < b.text;
+    };
     if (!std::is_sorted(begin, map_entries_.end(), less)) std::sort(begin, map_entries_.end(), less);
   } else {
     auto less = [](const MapEntry& a, const MapEntry& b) { return a.number < b.number; };

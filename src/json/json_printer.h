@@ -124,7 +124,7 @@ class MessagePrinter {
   // Map entries being printed, with their keys (PrintMap).
   struct MapEntry {
     const Message* entry = nullptr;
-    uint64_t number = 0;    // integer and bool keys
+    uint64_t number = 0;    // integer and bool keys; the start of string keys
     std::string_view text;  // string keys
   };
   std::vector<MapEntry> map_entries_;

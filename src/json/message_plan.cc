@@ -111,6 +111,11 @@ std::unique_ptr<MessagePlan> BuildPlan(const pb::Descriptor* descriptor) {
   std::sort(plan->by_number.begin(), plan->by_number.end(), [](const FieldPlan* a, const FieldPlan* b) {
     return a->field->number() < b->field->number();
   });
+  for (size_t i = 0; i < plan->by_number.size(); ++i) {
+    FieldPlan& f = plan->fields[static_cast<size_t>(plan->by_number[i]->field->index())];
+    f.order = static_cast<int>(i);
+    if (f.field->json_name() == f.field->camelcase_name()) f.sure_json_name = f.field->json_name();
+  }
   if (prototype != nullptr && plan->well_known == WellKnown::kNone && plan->field_count >= kMinScannedFields) {
     std::vector<const FD*> fields;
     for (const FieldPlan* field : plan->by_number) fields.push_back(field->field);

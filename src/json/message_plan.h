@@ -67,6 +67,12 @@ struct FieldPlan {
   bool has_presence = false;  // FieldDescriptor::has_presence()
   bool in_oneof = false;      // a member of a oneof, real or synthetic
   std::string json_key;
+  // The json_name, when it is the name FindByName gives this field for
+  // certain (the plain lowerCamelCase form, which no other field's name
+  // takes precedence over); else empty. Input usually lists fields in
+  // field-number order, so the parser tries the next field's name first.
+  std::string sure_json_name;
+  int order = 0;  // position in MessagePlan::by_number
   std::string proto_key;
   // When both keys have at most kPaddedKey bytes: the keys again, [0] json
   // and [1] proto, zero-padded so that a fixed-size copy of kPaddedKey bytes
