@@ -183,13 +183,25 @@ void PresenceScan::Candidates(const pb::Message& message, uint64_t* candidates) 
   const size_t count = reference_.size();
   const uint64_t* reference = reference_.data();
   const uint64_t* masks = masks_.data();
-  for (size_t w = 0; w < count; ++w) {
+  auto add = [&](size_t w) {
     uint64_t value;
     std::memcpy(&value, base + w * 8, 8);
-    if (value == reference[w]) continue;
+    if (value == reference[w]) return;
     const uint64_t* mask = masks + w * mask_words;
     for (size_t k = 0; k < mask_words; ++k) candidates[k] |= mask[k];
+  };
+  // Blocks of eight words, compared at once; most are unchanged.
+  constexpr size_t kBlock = 8;
+  size_t w = 0;
+  for (; w + kBlock <= count; w += kBlock) {
+    uint64_t values[kBlock];
+    std::memcpy(values, base + w * 8, sizeof values);
+    uint64_t changed = 0;
+    for (size_t i = 0; i < kBlock; ++i) changed |= values[i] ^ reference[w + i];
+    if (changed == 0) continue;
+    for (size_t i = 0; i < kBlock; ++i) add(w + i);
   }
+  for (; w < count; ++w) add(w);
 }
 
 }  // namespace grpcgw::json_internal
