@@ -1,31 +1,52 @@
 // Converts the same messages with grpcgw's codec and with protobuf's
-// google::protobuf::util JSON functions, in one run, and prints the time per
-// conversion of each and the ratio (protobuf time / our time) both ways.
+// google::protobuf::util JSON functions (MessageToJsonString and
+// JsonStringToMessage), in one run, and prints a table: for each message
+// shape the time per conversion of each side and the ratio (protobuf time /
+// our time), message -> JSON (encode) and JSON -> message (decode).
 //
-//   json_bench [seconds per measurement, default 1] [ours]
+//   json_bench [seconds per measurement, default 1] [mode] [shape]
 //
-// With "ours", only our codec runs, with "ours-print" only our printer, with
-// "ours-parse" only our parser (for profiling).
+// Modes: "all" (the default), "ours" (only our codec), "ours-print" (only our
+// printer), "ours-parse" (only our parser); the last three are for
+// profiling. With a shape name, only that shape runs.
 //
-// The messages are shop orders (json_bench.proto): a small one of about 1 KB
-// of JSON and a large one of about 50 KB with repeated nested messages, maps,
-// Struct, Timestamps and wrappers.
+// Shapes:
+//   small-order  a shop order of about 1 KB (json_bench.proto)
+//   large-order  the same with 120 line items, about 50 KB
+//   wide-sparse  TestAllTypes (json_test.proto, about 170 fields) with 450
+//                each of repeated int32, int64, double and string, 450 repeated NestedMessage
+//                entries each holding a `corecursive` TestAllTypes with one
+//                field set, and 450-entry string and int32 maps (about 55 KB)
+//   big-maps     five maps of 1,000 entries (string, int32, int64, bool and
+//                message values)
+//   long-repeated  20,000 int32, 10,000 int64 and double, 2,000 strings
+//   wkt-heavy    Timestamps, Durations, wrappers, a Struct of Structs and
+//                lists, Any holding messages and Timestamps, Values
+//   deep         TestAllTypes nested 64 levels through recursive_message, a
+//                few fields on each level
 #include <time.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <functional>
 #include <string>
+#include <vector>
 
+#include <google/protobuf/any.pb.h>
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/message_differencer.h>
 
 #include "grpcgw/json.h"
 #include "json_bench.pb.h"
+#include "json_test.pb.h"
 
 namespace {
 
+namespace pb = google::protobuf;
 using grpcgw_bench::LineItem;
 using grpcgw_bench::Order;
+using grpcgw_test::TestAllTypes;
 
 void FillAddress(grpcgw_bench::Address* address, int i) {
   address->set_street(std::to_string(10 + i) + " Rue de la Gare, Bâtiment B");
@@ -85,6 +106,108 @@ Order MakeOrder(int items) {
   return order;
 }
 
+TestAllTypes MakeWideSparse() {
+  constexpr int kCount = 450;
+  TestAllTypes m;
+  m.set_optional_int32(-42);
+  m.set_optional_string("wide and sparse");
+  for (int i = 0; i < kCount; ++i) {
+    m.add_repeated_int32(i * 37 - 1000);
+    m.add_repeated_int64(int64_t{i} * 1000000007);
+    m.add_repeated_double(i * 0.125);
+    m.add_repeated_string("value " + std::to_string(i));
+    TestAllTypes::NestedMessage* nested = m.add_repeated_nested_message();
+    nested->set_a(i);
+    nested->mutable_corecursive()->set_optional_int32(i + 1);
+    (*m.mutable_map_string_string())["key" + std::to_string(i)] = "v" + std::to_string(i * 3);
+    (*m.mutable_map_int32_int32())[i * 11 - 2000] = i;
+  }
+  return m;
+}
+
+TestAllTypes MakeBigMaps() {
+  constexpr int kCount = 1000;
+  TestAllTypes m;
+  for (int i = 0; i < kCount; ++i) {
+    (*m.mutable_map_string_string())["user-" + std::to_string(i * 7919 % 100003)] =
+        "display name " + std::to_string(i);
+    (*m.mutable_map_int32_int32())[static_cast<int32_t>(int64_t{i} * 2654435 % 1000003) - 500000] = i * 3;
+    (*m.mutable_map_int64_int64())[int64_t{i} * 1000000007] = -int64_t{i} * 31;
+    (*m.mutable_map_string_nested_enum())["e" + std::to_string(i)] = static_cast<TestAllTypes::NestedEnum>(i % 3);
+    (*m.mutable_map_string_foreign_message())["f" + std::to_string(i)].set_c(i);
+  }
+  return m;
+}
+
+TestAllTypes MakeLongRepeated() {
+  TestAllTypes m;
+  for (int i = 0; i < 20000; ++i) m.add_repeated_int32(i * 7919 - 50000000);
+  for (int i = 0; i < 10000; ++i) {
+    m.add_repeated_int64(int64_t{i} * 1234567891011 - 99);
+    m.add_repeated_double(i * 0.001 + 1.0 / (i + 3));
+  }
+  for (int i = 0; i < 2000; ++i) m.add_repeated_string("item number " + std::to_string(i));
+  for (int i = 0; i < 2000; ++i) m.add_repeated_bool(i % 3 == 0);
+  return m;
+}
+
+TestAllTypes MakeWktHeavy() {
+  TestAllTypes m;
+  for (int i = 0; i < 200; ++i) {
+    pb::Timestamp* t = m.add_repeated_timestamp();
+    t->set_seconds(1700000000 + i * 86413);
+    t->set_nanos(i % 3 == 0 ? 0 : i * 1000000);
+    pb::Duration* d = m.add_repeated_duration();
+    d->set_seconds(i * 60);
+    d->set_nanos(i % 2 ? 500000000 : 0);
+    m.add_repeated_int64_wrapper()->set_value(int64_t{i} * 1000000007);
+    m.add_repeated_string_wrapper()->set_value("wrapped " + std::to_string(i));
+    m.add_repeated_double_wrapper()->set_value(i / 7.0);
+    m.add_repeated_bool_wrapper()->set_value(i % 2 == 0);
+    (*m.mutable_map_string_timestamp())["t" + std::to_string(i)] = *t;
+  }
+  auto& fields = *m.mutable_optional_struct()->mutable_fields();
+  for (int i = 0; i < 100; ++i) {
+    pb::Struct* inner = fields["record" + std::to_string(i)].mutable_struct_value();
+    auto& inner_fields = *inner->mutable_fields();
+    inner_fields["name"].set_string_value("record " + std::to_string(i));
+    inner_fields["score"].set_number_value(i * 1.5);
+    inner_fields["active"].set_bool_value(i % 2 == 0);
+    inner_fields["parent"].set_null_value(pb::NULL_VALUE);
+    pb::ListValue* list = inner_fields["tags"].mutable_list_value();
+    list->add_values()->set_string_value("alpha");
+    list->add_values()->set_number_value(i);
+  }
+  for (int i = 0; i < 100; ++i) {
+    pb::Timestamp t;
+    t.set_seconds(1600000000 + i);
+    m.add_repeated_any()->PackFrom(t);
+    grpcgw_test::ForeignMessage f;
+    f.set_c(i);
+    m.add_repeated_any()->PackFrom(f);
+    m.add_repeated_value()->set_number_value(i * 0.25);
+    m.add_repeated_value()->set_string_value("v" + std::to_string(i));
+  }
+  m.mutable_optional_field_mask()->add_paths("optional_int32");
+  m.mutable_optional_field_mask()->add_paths("repeated_nested_message.corecursive");
+  return m;
+}
+
+TestAllTypes MakeDeep() {
+  constexpr int kDepth = 64;
+  TestAllTypes m;
+  TestAllTypes* level = &m;
+  for (int i = 0; i < kDepth; ++i) {
+    level->set_optional_int32(i);
+    level->set_optional_string("level " + std::to_string(i));
+    level->mutable_optional_nested_message()->set_a(i * 2);
+    level->add_repeated_int32(i);
+    level = level->mutable_recursive_message();
+  }
+  level->set_optional_bool(true);
+  return m;
+}
+
 // CPU time of this thread, in seconds: other processes on a busy machine do
 // not count against either side.
 double ThreadSeconds() {
@@ -102,68 +225,119 @@ double Measure(double seconds, Op op) {
   const double start = ThreadSeconds();
   double now = start;
   do {
-    for (int i = 0; i < 16; ++i) op();
-    calls += 16;
+    for (int i = 0; i < 4; ++i) op();
+    calls += 4;
     now = ThreadSeconds();
   } while (now - start < seconds);
   return (now - start) * 1e6 / static_cast<double>(calls);
 }
 
-void Fail(const char* what) {
-  std::fprintf(stderr, "json_bench: %s\n", what);
+void Fail(const std::string& shape, const char* what) {
+  std::fprintf(stderr, "json_bench: %s: %s\n", shape.c_str(), what);
   std::exit(1);
 }
 
-void Run(const char* name, const Order& order, double seconds, bool only_ours, bool print_only,
-         bool parse_only) {
+struct Mode {
+  bool theirs = true;
+  bool ours_print = true;
+  bool ours_parse = true;
+};
+
+struct Row {
+  std::string shape;
+  size_t bytes = 0;
+  double ours_print = 0, theirs_print = 0, ours_parse = 0, theirs_parse = 0;
+};
+
+Row Run(const std::string& shape, const pb::Message& message, double seconds, const Mode& mode) {
   std::string ours_json, theirs_json;
-  if (!grpcgw::MessageToJson(order, &ours_json).ok()) Fail("our print failed");
-  if (!google::protobuf::util::MessageToJsonString(order, &theirs_json).ok()) Fail("protobuf print failed");
+  if (!grpcgw::MessageToJson(message, &ours_json).ok()) Fail(shape, "our print failed");
+  if (!pb::util::MessageToJsonString(message, &theirs_json).ok()) Fail(shape, "protobuf print failed");
   // Both read both texts back to the same message, or the timing is moot.
-  Order check;
-  using google::protobuf::util::MessageDifferencer;
-  if (!grpcgw::JsonToMessage(theirs_json, &check).ok() || !MessageDifferencer::Equals(check, order))
-    Fail("our parse of protobuf's text differs");
-  if (!google::protobuf::util::JsonStringToMessage(ours_json, &check).ok() ||
-      !MessageDifferencer::Equals(check, order))
-    Fail("protobuf's parse of our text differs");
+  std::unique_ptr<pb::Message> check(message.New());
+  using pb::util::MessageDifferencer;
+  if (!grpcgw::JsonToMessage(theirs_json, check.get()).ok() || !MessageDifferencer::Equals(*check, message))
+    Fail(shape, "our parse of protobuf's text differs");
+  if (!pb::util::JsonStringToMessage(ours_json, check.get()).ok() || !MessageDifferencer::Equals(*check, message))
+    Fail(shape, "protobuf's parse of our text differs");
 
+  Row row;
+  row.shape = shape;
+  row.bytes = ours_json.size();
   std::string out;
-  const double ours_print = parse_only ? 0 : Measure(seconds, [&] {
-    if (!grpcgw::MessageToJson(order, &out).ok()) Fail("print");
-  });
-  const double theirs_print = only_ours ? 0 : Measure(seconds, [&] {
-    out.clear();
-    if (!google::protobuf::util::MessageToJsonString(order, &out).ok()) Fail("print");
-  });
-  Order parsed;
-  const double ours_parse = print_only ? 0 : Measure(seconds, [&] {
-    if (!grpcgw::JsonToMessage(theirs_json, &parsed).ok()) Fail("parse");
-  });
-  const double theirs_parse = only_ours ? 0 : Measure(seconds, [&] {
-    parsed.Clear();
-    if (!google::protobuf::util::JsonStringToMessage(theirs_json, &parsed).ok()) Fail("parse");
-  });
-
-  const double mb = static_cast<double>(ours_json.size()) / 1e6;
-  std::printf("%s message (%zu bytes of JSON, %d items)\n", name, ours_json.size(), order.items_size());
-  std::printf("  message -> JSON: grpcgw %9.2f us (%6.1f MB/s)  protobuf %9.2f us (%6.1f MB/s)  ratio %.2fx\n",
-              ours_print, mb / (ours_print / 1e6), theirs_print, mb / (theirs_print / 1e6),
-              theirs_print / ours_print);
-  std::printf("  JSON -> message: grpcgw %9.2f us (%6.1f MB/s)  protobuf %9.2f us (%6.1f MB/s)  ratio %.2fx\n",
-              ours_parse, mb / (ours_parse / 1e6), theirs_parse, mb / (theirs_parse / 1e6),
-              theirs_parse / ours_parse);
+  if (mode.ours_print) {
+    row.ours_print = Measure(seconds, [&] {
+      if (!grpcgw::MessageToJson(message, &out).ok()) Fail(shape, "print");
+    });
+  }
+  if (mode.theirs) {
+    row.theirs_print = Measure(seconds, [&] {
+      out.clear();
+      if (!pb::util::MessageToJsonString(message, &out).ok()) Fail(shape, "print");
+    });
+  }
+  std::unique_ptr<pb::Message> parsed(message.New());
+  if (mode.ours_parse) {
+    row.ours_parse = Measure(seconds, [&] {
+      if (!grpcgw::JsonToMessage(theirs_json, parsed.get()).ok()) Fail(shape, "parse");
+    });
+  }
+  if (mode.theirs) {
+    row.theirs_parse = Measure(seconds, [&] {
+      parsed->Clear();
+      if (!pb::util::JsonStringToMessage(theirs_json, parsed.get()).ok()) Fail(shape, "parse");
+    });
+  }
+  return row;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   const double seconds = argc > 1 ? std::atof(argv[1]) : 1.0;
-  const std::string mode = argc > 2 ? argv[2] : "";
-  const bool only_ours = mode == "ours" || mode == "ours-print" || mode == "ours-parse";
-  const bool print_only = mode == "ours-print";
-  const bool parse_only = mode == "ours-parse";
-  Run("small", MakeOrder(1), seconds, only_ours, print_only, parse_only);
-  Run("large", MakeOrder(120), seconds, only_ours, print_only, parse_only);
+  const std::string mode_name = argc > 2 ? argv[2] : "all";
+  const std::string only_shape = argc > 3 ? argv[3] : "";
+  Mode mode;
+  if (mode_name == "ours") {
+    mode.theirs = false;
+  } else if (mode_name == "ours-print") {
+    mode = {false, true, false};
+  } else if (mode_name == "ours-parse") {
+    mode = {false, false, true};
+  } else if (mode_name != "all") {
+    std::fprintf(stderr, "usage: json_bench [seconds] [all|ours|ours-print|ours-parse] [shape]\n");
+    return 2;
+  }
+
+  const std::vector<std::pair<std::string, std::function<std::unique_ptr<pb::Message>()>>> shapes = {
+      {"small-order", [] { return std::make_unique<Order>(MakeOrder(1)); }},
+      {"large-order", [] { return std::make_unique<Order>(MakeOrder(120)); }},
+      {"wide-sparse", [] { return std::make_unique<TestAllTypes>(MakeWideSparse()); }},
+      {"big-maps", [] { return std::make_unique<TestAllTypes>(MakeBigMaps()); }},
+      {"long-repeated", [] { return std::make_unique<TestAllTypes>(MakeLongRepeated()); }},
+      {"wkt-heavy", [] { return std::make_unique<TestAllTypes>(MakeWktHeavy()); }},
+      {"deep", [] { return std::make_unique<TestAllTypes>(MakeDeep()); }},
+  };
+  std::vector<Row> rows;
+  bool found = false;
+  for (const auto& [name, make] : shapes) {
+    if (!only_shape.empty() && name != only_shape) continue;
+    found = true;
+    rows.push_back(Run(name, *make(), seconds, mode));
+  }
+  if (!found) {
+    std::fprintf(stderr, "json_bench: no shape named \"%s\"\n", only_shape.c_str());
+    return 2;
+  }
+
+  // Ratio: protobuf's time over ours; above 1 means we are faster.
+  auto ratio = [](double theirs, double ours) { return ours > 0 && theirs > 0 ? theirs / ours : 0.0; };
+  std::printf("%-14s %8s | %10s %10s %7s | %10s %10s %7s\n", "shape", "JSON B", "enc us", "pb enc us",
+              "enc x", "dec us", "pb dec us", "dec x");
+  for (const Row& r : rows) {
+    std::printf("%-14s %8zu | %10.2f %10.2f %6.2fx | %10.2f %10.2f %6.2fx\n", r.shape.c_str(), r.bytes,
+                r.ours_print, r.theirs_print, ratio(r.theirs_print, r.ours_print), r.ours_parse, r.theirs_parse,
+                ratio(r.theirs_parse, r.ours_parse));
+  }
   return 0;
 }

@@ -3,6 +3,8 @@
 // json_parser_values.cc.
 #include "json/json_parser.h"
 
+#include <algorithm>
+#include <cstring>
 #include <unordered_set>
 
 #include "json/well_known.h"
@@ -135,11 +137,21 @@ grpc::Status MessageParser::MergeObject(const JsonNode& node, pb::Message* messa
   const pb::Reflection* reflection = plan.ReflectionOf(*message);
   IndexSet seen_fields(plan.field_count);
   IndexSet seen_oneofs(descriptor->oneof_decl_count());
+  size_t next = 0;  // the position in by_number of the field expected next
   for (uint32_t i = 0; i < node.size; ++i) {
     std::string_view key = tree_.key(node, i).str();
     const JsonNode& value = tree_.value(node, i);
     if (skip_type_key && key == "@type") continue;
-    const FieldPlan* field_plan = plan.FindByName(key);
+    const FieldPlan* field_plan = nullptr;
+    if (next < plan.by_number.size()) {
+      const std::string& expected = plan.by_number[next]->sure_json_name;
+      if (!expected.empty() && expected.size() == key.size() &&
+          std::memcmp(expected.data(), key.data(), key.size()) == 0) {
+        field_plan = plan.by_number[next];
+      }
+    }
+    if (field_plan == nullptr) field_plan = plan.FindByName(key);
+    if (field_plan != nullptr) next = static_cast<size_t>(field_plan->order) + 1;
     if (field_plan == nullptr) {
       if (options_.ignore_unknown_fields) continue;
       PushName(key);
@@ -190,22 +202,37 @@ grpc::Status MessageParser::MergeRepeated(const JsonNode& node, pb::Message* mes
 grpc::Status MessageParser::MergeMap(const JsonNode& node, pb::Message* message, const pb::Reflection* reflection,
                                      const FieldPlan& field) {
   if (node.kind != JsonNode::kObject) return Expected("an object", node);
-  grpc::Status status = CheckDuplicateKeys(node);
-  if (!status.ok()) return status;
   const MessagePlan& entry_plan = plans_.MessageOf(field);
   const FD* key_field = entry_plan.descriptor->map_key();
   const FieldPlan& value_field = entry_plan.field(entry_plan.descriptor->map_value()->index());
+  // String and bool keys are the same key exactly when their texts are the
+  // same. Integer keys are compared by value, after conversion: see
+  // ParseMapKey for the spellings they may have.
+  const bool integer_keys = key_field->cpp_type() != FD::CPPTYPE_STRING && key_field->cpp_type() != FD::CPPTYPE_BOOL;
+  std::vector<Scalar> integer_key_values;
+  grpc::Status status;
+  if (integer_keys) {
+    status = ParseIntegerMapKeys(node, key_field, &integer_key_values);
+  } else {
+    status = CheckDuplicateKeys(node);
+  }
+  if (!status.ok()) return status;
   const int existing = reflection->FieldSize(*message, field.field);
   const pb::Reflection* entry_reflection = nullptr;
+  Scalar text_key;
   for (uint32_t i = 0; i < node.size; ++i) {
     const JsonNode& key_node = tree_.key(node, i);
     const JsonNode& value_node = tree_.value(node, i);
     PushMapKey(key_node.str());
-    Scalar key;
-    status = ParseMapKey(key_node, key_field, &key);
-    if (!status.ok()) return status;
+    Scalar* key = &text_key;
+    if (integer_keys) {
+      key = &integer_key_values[i];
+    } else {
+      status = ParseMapKey(key_node, key_field, key);
+      if (!status.ok()) return status;
+    }
     if (value_field.kind == ValueKind::kMessage) {
-      pb::Message* entry = FindOrAddMapEntry(message, reflection, field.field, &key, existing, &entry_reflection);
+      pb::Message* entry = FindOrAddMapEntry(message, reflection, field.field, key, existing, &entry_reflection);
       status = StoreValue(value_node, entry, entry_reflection, value_field, false);
       if (!status.ok()) return status;
     } else {
@@ -214,14 +241,56 @@ grpc::Status MessageParser::MergeMap(const JsonNode& node, pb::Message* message,
       status = ParseScalar(value_node, value_field.field, &value, &skip);
       if (!status.ok()) return status;
       if (!skip) {
-        pb::Message* entry =
-            FindOrAddMapEntry(message, reflection, field.field, &key, existing, &entry_reflection);
+        pb::Message* entry = FindOrAddMapEntry(message, reflection, field.field, key, existing, &entry_reflection);
         Store(entry, entry_reflection, value_field.field, &value, false);
       }
     }
     Pop();
   }
   return grpc::Status::OK;
+}
+
+grpc::Status MessageParser::ParseIntegerMapKeys(const JsonNode& object, const FD* key_field,
+                                                std::vector<Scalar>* keys) {
+  keys->resize(object.size);
+  // Each key's value as 64 bits (sign-extended for signed types), with the
+  // member's index.
+  std::vector<std::pair<uint64_t, uint32_t>> values(object.size);
+  for (uint32_t i = 0; i < object.size; ++i) {
+    const JsonNode& key_node = tree_.key(object, i);
+    Scalar& key = (*keys)[i];
+    PushMapKey(key_node.str());
+    grpc::Status status = ParseMapKey(key_node, key_field, &key);
+    if (!status.ok()) return status;
+    Pop();
+    uint64_t bits = 0;
+    switch (key_field->cpp_type()) {
+      case FD::CPPTYPE_INT32:
+        bits = static_cast<uint64_t>(static_cast<int64_t>(key.i32));
+        break;
+      case FD::CPPTYPE_UINT32:
+        bits = key.u32;
+        break;
+      case FD::CPPTYPE_INT64:
+        bits = static_cast<uint64_t>(key.i64);
+        break;
+      default:
+        bits = key.u64;
+        break;
+    }
+    values[i] = {bits, i};
+  }
+  if (values.size() < 2) return grpc::Status::OK;
+  // Sorted by value, then by position: of equal keys, the later one is the
+  // duplicate.
+  std::sort(values.begin(), values.end());
+  uint32_t duplicate = object.size;
+  for (size_t i = 1; i < values.size(); ++i) {
+    if (values[i].first == values[i - 1].first) duplicate = std::min(duplicate, values[i].second);
+  }
+  if (duplicate == object.size) return grpc::Status::OK;
+  PushMapKey(tree_.key(object, duplicate).str());
+  return Error("duplicate key (the same number as an earlier key)");
 }
 
 grpc::Status MessageParser::StoreValue(const JsonNode& node, pb::Message* message, const pb::Reflection* reflection,

@@ -89,6 +89,10 @@ class MessageParser {
   grpc::Status ParseFloating(const JsonNode& node, const FD* field, Scalar* out);
   grpc::Status ParseEnum(const JsonNode& node, const FD* field, Scalar* out, bool* skip);
   grpc::Status ParseMapKey(const JsonNode& key, const FD* key_field, Scalar* out);
+  // The keys of a map object whose keys are integers, converted into *keys
+  // (one per member); fails on a key that does not convert and on two keys
+  // that are the same number.
+  grpc::Status ParseIntegerMapKeys(const JsonNode& object, const FD* key_field, std::vector<Scalar>* keys);
   static void Store(google::protobuf::Message* message, const google::protobuf::Reflection* reflection,
                     const FD* field, Scalar* value, bool add);
   // The entry of map `field` whose key is `key` among the first `existing`

@@ -28,6 +28,17 @@ const char* IntegerTypeName(const FD* field) {
   }
 }
 
+// -?(0|[1-9][0-9]*): a JSON number without fraction or exponent.
+bool IsIntegerText(std::string_view text) {
+  size_t i = !text.empty() && text[0] == '-' ? 1 : 0;
+  if (i >= text.size()) return false;
+  if (text[i] == '0') return i + 1 == text.size();
+  for (; i < text.size(); ++i) {
+    if (text[i] < '0' || text[i] > '9') return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 grpc::Status MessageParser::ParseScalar(const JsonNode& node, const FD* field, Scalar* out, bool* skip) {
@@ -136,10 +147,24 @@ grpc::Status MessageParser::ParseFloating(const JsonNode& node, const FD* field,
 
 grpc::Status MessageParser::ParseEnum(const JsonNode& node, const FD* field, Scalar* out, bool* skip) {
   const pb::EnumDescriptor* type = field->enum_type();
-  const bool is_null_value = IsNullValueEnum(type);
-  if (node.kind == JsonNode::kNull && is_null_value) {
+  if (IsNullValueEnum(type)) {
+    // google.protobuf.NullValue's JSON form is null. Its one value,
+    // NULL_VALUE = 0, may also be given by name or number (as for any enum,
+    // and as protobuf's parsers and conformance suite accept); other numbers
+    // are refused, though the enum is open: they would print as null, which
+    // reads back as 0.
     out->enum_number = 0;
-    return grpc::Status::OK;
+    if (node.kind == JsonNode::kNull) return grpc::Status::OK;
+    if (node.kind == JsonNode::kString && node.str() == "NULL_VALUE") return grpc::Status::OK;
+    int64_t number = 0;
+    if (node.kind == JsonNode::kNumber && ParseSignedInteger(node.str(), 0, 0, &number) == NumberError::kOk) {
+      return grpc::Status::OK;
+    }
+    if (node.kind == JsonNode::kString && options_.ignore_unknown_fields) {
+      *skip = true;
+      return grpc::Status::OK;
+    }
+    return Expected("null", node);
   }
   if (node.kind == JsonNode::kString) {
     const pb::EnumValueDescriptor* value = type->FindValueByName(std::string(node.str()));
@@ -170,7 +195,7 @@ grpc::Status MessageParser::ParseEnum(const JsonNode& node, const FD* field, Sca
     out->enum_number = static_cast<int>(number);
     return grpc::Status::OK;
   }
-  return Expected(is_null_value ? "null" : "an enum name or number", node);
+  return Expected("an enum name or number", node);
 }
 
 grpc::Status MessageParser::ParseMapKey(const JsonNode& key, const FD* key_field, Scalar* out) {
@@ -185,9 +210,18 @@ grpc::Status MessageParser::ParseMapKey(const JsonNode& key, const FD* key_field
       }
       return Error("map key: expected \"true\" or \"false\"");
     default: {
-      grpc::Status status = ParseInteger(key, key_field, out);
-      if (!status.ok()) return Error(std::string("map key: expected an integer (") + IntegerTypeName(key_field) + ")");
-      return status;
+      // An integer key is its decimal digits, as printed: values may be
+      // written "1e1" or "10.0" (the mapping allows exponents and zero
+      // fractions for integer values), keys may not, as protobuf's own
+      // parsers have it, so that "10", "1e1" and "10.0" cannot be three
+      // members naming one key. "-0" is the key 0, as in protobuf's parsers;
+      // MergeMap rejects it next to "0" as a duplicate, as it rejects any
+      // two keys that are the same number.
+      if (!IsIntegerText(key.str()) || !ParseInteger(key, key_field, out).ok()) {
+        return Error(std::string("map key: expected an integer (") + IntegerTypeName(key_field) +
+                     ") in decimal digits");
+      }
+      return grpc::Status::OK;
     }
   }
 }

@@ -2,8 +2,10 @@
 // functions of grpcgw/json.h. Writes straight into the caller's string.
 #include "json/json_printer.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <typeinfo>
 
 #include <google/protobuf/reflection.h>
 
@@ -166,19 +168,24 @@ bool MessagePrinter::PrintFields(const pb::Message& message, const MessagePlan& 
   const pb::Reflection* reflection = plan.ReflectionOf(message);
   if (!options_.emit_unpopulated) {
     // The fields ListFields() would give, in its order, each read once.
-    for (const FieldPlan* field : plan.by_number) {
-      if (field->is_map || field->is_repeated) {
-        const int size = reflection->FieldSize(message, field->field);
-        if (size == 0) continue;
-        Key(*field, &first);
-        if (!PrintField(message, reflection, *field, size, depth)) return false;
-      } else if (field->has_presence) {
-        if (!reflection->HasField(message, field->field)) continue;
-        Key(*field, &first);
-        if (!PrintField(message, reflection, *field, 0, depth)) return false;
-      } else if (!PrintIfNotDefault(message, reflection, *field, &first)) {
-        return FailIn(field->field, -1);
+    if (plan.presence_scan != nullptr && reflection == plan.generated_reflection &&
+        typeid(message) == *plan.generated_type) {
+      // Only the fields the scan finds may be set.
+      uint64_t candidates[PresenceScan::kMaxMaskWords];
+      plan.presence_scan->Candidates(message, candidates);
+      const int words = plan.presence_scan->mask_words();
+      for (int w = 0; w < words; ++w) {
+        for (uint64_t bits = candidates[w]; bits != 0; bits &= bits - 1) {
+          const int index = w * 64 + __builtin_ctzll(bits);
+          if (!PrintIfSet(message, reflection, *plan.by_number[static_cast<size_t>(index)], depth, &first)) {
+            return false;
+          }
+        }
       }
+      return true;
+    }
+    for (const FieldPlan* field : plan.by_number) {
+      if (!PrintIfSet(message, reflection, *field, depth, &first)) return false;
     }
     return true;
   }
@@ -198,6 +205,22 @@ bool MessagePrinter::PrintFields(const pb::Message& message, const MessagePlan& 
     if (!PrintField(message, reflection, field, size, depth)) return false;
   }
   return true;
+}
+
+bool MessagePrinter::PrintIfSet(const pb::Message& message, const pb::Reflection* reflection,
+                                const FieldPlan& field, int depth, bool* first) {
+  if (field.is_map || field.is_repeated) {
+    const int size = reflection->FieldSize(message, field.field);
+    if (size == 0) return true;
+    Key(field, first);
+    return PrintField(message, reflection, field, size, depth);
+  }
+  if (field.has_presence) {
+    if (!reflection->HasField(message, field.field)) return true;
+    Key(field, first);
+    return PrintField(message, reflection, field, 0, depth);
+  }
+  return PrintIfNotDefault(message, reflection, field, first) || FailIn(field.field, -1);
 }
 
 bool MessagePrinter::PrintIfNotDefault(const pb::Message& message, const pb::Reflection* r,
@@ -368,38 +391,101 @@ bool MessagePrinter::PrintMap(const pb::Message& message, const pb::Reflection* 
   const MessagePlan& entry_plan = plans_.MessageOf(field);
   const FieldPlan& key = entry_plan.field(entry_plan.descriptor->map_key()->index());
   const FieldPlan& value = entry_plan.field(entry_plan.descriptor->map_value()->index());
-  output_->Put('{');
+  if (size == 0) {
+    output_->Append("{}");
+    return true;
+  }
+  // The entries are printed sorted by key (numerically for integer keys,
+  // false before true, strings by their bytes), as protobuf's printer sorts
+  // them: a map's own order depends on its history, and equal messages must
+  // print the same bytes. The entries of this map go on map_entries_ after
+  // those of the maps being printed around it, and are read by index, as
+  // maps inside the values add theirs behind.
+  const size_t first = map_entries_.size();
   const pb::Reflection* entry_reflection = nullptr;
   for (int i = 0; i < size; ++i) {
     const pb::Message& entry = reflection->GetRepeatedMessage(message, field.field, i);
     if (entry_reflection == nullptr) entry_reflection = entry_plan.ReflectionOf(entry);
-    if (i > 0) output_->Put(',');
+    MapEntry item;
+    item.entry = &entry;
     switch (key.kind) {
-      case ValueKind::kString:
-        if (!String(entry_reflection->GetStringReference(entry, key.field, &scratch_))) return false;
+      case ValueKind::kString: {
+        const std::string& text = entry_reflection->GetStringReference(entry, key.field, &scratch_);
+        if (&text == &scratch_) {
+          // A copy (not the message's own string): keep it alive.
+          key_copies_.emplace_back(text);
+          item.text = key_copies_.back();
+        } else {
+          item.text = text;
+        }
+        // The first 8 bytes, big-endian, zero-padded: ordered as the
+        // strings are where they differ, so most comparisons need no more.
+        unsigned char prefix[8] = {};
+        std::memcpy(prefix, item.text.data(), std::min<size_t>(8, item.text.size()));
+        for (unsigned char byte : prefix) item.number = (item.number << 8) | byte;
         break;
+      }
       case ValueKind::kBool:
-        output_->Append(entry_reflection->GetBool(entry, key.field) ? std::string_view("\"true\"")
-                                                                      : std::string_view("\"false\""));
+        item.number = entry_reflection->GetBool(entry, key.field) ? 1 : 0;
         break;
+      // Signed keys are stored with the sign bit flipped, so that one
+      // unsigned comparison orders every kind.
       case ValueKind::kInt32:
-        QuotedInt64(entry_reflection->GetInt32(entry, key.field));
+        item.number = static_cast<uint64_t>(static_cast<int64_t>(entry_reflection->GetInt32(entry, key.field))) ^
+                      (uint64_t{1} << 63);
         break;
       case ValueKind::kInt64:
-        QuotedInt64(entry_reflection->GetInt64(entry, key.field));
+        item.number = static_cast<uint64_t>(entry_reflection->GetInt64(entry, key.field)) ^ (uint64_t{1} << 63);
         break;
       case ValueKind::kUint32:
-        QuotedUint64(entry_reflection->GetUInt32(entry, key.field));
+        item.number = entry_reflection->GetUInt32(entry, key.field);
         break;
       case ValueKind::kUint64:
-        QuotedUint64(entry_reflection->GetUInt64(entry, key.field));
+        item.number = entry_reflection->GetUInt64(entry, key.field);
         break;
       default:
+        map_entries_.resize(first);
         return Fail("unsupported map key type");
     }
-    output_->Put(':');
-    if (!PrintSingular(entry, entry_reflection, value, depth)) return false;
+    map_entries_.push_back(item);
   }
+  const auto begin = map_entries_.begin() + static_cast<ptrdiff_t>(first);
+  if (key.kind == ValueKind::kString) {
+    auto less = [](const MapEntry& a, const MapEntry& b) {
+      return a.number != b.number ? a.number < b.number : a.text < b.text;
+    };
+    if (!std::is_sorted(begin, map_entries_.end(), less)) std::sort(begin, map_entries_.end(), less);
+  } else {
+    auto less = [](const MapEntry& a, const MapEntry& b) { return a.number < b.number; };
+    if (!std::is_sorted(begin, map_entries_.end(), less)) std::sort(begin, map_entries_.end(), less);
+  }
+  output_->Put('{');
+  bool ok = true;
+  for (size_t i = first; ok && i < first + static_cast<size_t>(size); ++i) {
+    if (i > first) output_->Put(',');
+    const MapEntry item = map_entries_[i];
+    switch (key.kind) {
+      case ValueKind::kString:
+        ok = String(item.text);
+        break;
+      case ValueKind::kBool:
+        output_->Append(item.number != 0 ? std::string_view("\"true\"") : std::string_view("\"false\""));
+        break;
+      case ValueKind::kInt32:
+      case ValueKind::kInt64:
+        QuotedInt64(static_cast<int64_t>(item.number ^ (uint64_t{1} << 63)));
+        break;
+      default:
+        QuotedUint64(item.number);
+        break;
+    }
+    if (!ok) break;
+    output_->Put(':');
+    ok = PrintSingular(*item.entry, entry_reflection, value, depth);
+  }
+  map_entries_.resize(first);
+  if (first == 0) key_copies_.clear();
+  if (!ok) return false;
   output_->Put('}');
   return true;
 }

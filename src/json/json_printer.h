@@ -6,6 +6,7 @@
 #define GRPCGW_SRC_JSON_JSON_PRINTER_H_
 
 #include <cstring>
+#include <deque>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,6 +45,9 @@ class MessagePrinter {
   // Writes the members of an ordinary message. `first` is true when nothing
   // precedes them in the object.
   bool PrintFields(const Message& message, const MessagePlan& plan, int depth, bool first);
+  // Key and value of `field` when it is set (as ListFields() has it).
+  bool PrintIfSet(const Message& message, const Reflection* reflection, const FieldPlan& field, int depth,
+                  bool* first);
   // A repeated field or map of `size` elements, or a singular field.
   bool PrintField(const Message& message, const Reflection* reflection, const FieldPlan& field, int size,
                   int depth);
@@ -116,6 +120,15 @@ class MessagePrinter {
   std::string error_;
   std::vector<PathEntry> error_path_;  // innermost first
   std::string scratch_;
+
+  // Map entries being printed, with their keys (PrintMap).
+  struct MapEntry {
+    const Message* entry = nullptr;
+    uint64_t number = 0;    // integer and bool keys; the start of string keys
+    std::string_view text;  // string keys
+  };
+  std::vector<MapEntry> map_entries_;
+  std::deque<std::string> key_copies_;
 };
 
 }  // namespace grpcgw::json_internal

@@ -30,7 +30,14 @@ bool MessagePrinter::PrintAny(const pb::Message& any, const MessagePlan& plan, i
   output_->Append("{\"@type\":");
   if (!String(type_url)) return false;
   const MessagePlan& payload_plan = plans_.Get(payload->GetDescriptor());
-  if (payload_plan.well_known != WellKnown::kNone) {
+  if (payload_plan.well_known == WellKnown::kValue &&
+      payload_plan.ReflectionOf(*payload)->GetOneofFieldDescriptor(*payload, payload_plan.descriptor->oneof_decl(0)) ==
+          nullptr) {
+    // A Value with no kind has no JSON form. In an Any it prints as no
+    // "value" member at all, which is what an Any naming Value without a
+    // "value" member parses to (and what protobuf's printer writes), so the
+    // two directions agree.
+  } else if (payload_plan.well_known != WellKnown::kNone) {
     output_->Append(",\"value\":");
     if (!PrintMessage(*payload, payload_plan, depth)) return false;
   } else if (!PrintFields(*payload, payload_plan, depth, false)) {

@@ -15,6 +15,10 @@ using FD = pb::FieldDescriptor;
 // Messages with more names than this look them up in a hash table.
 constexpr size_t kMaxLinearNames = 24;
 
+// Generated types with at least this many fields find their set fields with
+// a PresenceScan; below, asking each field is as quick.
+constexpr int kMinScannedFields = 16;
+
 // Enums whose numbers span at most this many values get a table of names.
 constexpr int kMaxEnumTable = 256;
 
@@ -74,8 +78,10 @@ void FillEnumNames(const pb::EnumDescriptor* type, FieldPlan* plan) {
 std::unique_ptr<MessagePlan> BuildPlan(const pb::Descriptor* descriptor) {
   auto plan = std::make_unique<MessagePlan>();
   plan->descriptor = descriptor;
+  const pb::Message* prototype = nullptr;
   if (descriptor->file()->pool() == pb::DescriptorPool::generated_pool()) {
-    if (const pb::Message* prototype = pb::MessageFactory::generated_factory()->GetPrototype(descriptor)) {
+    prototype = pb::MessageFactory::generated_factory()->GetPrototype(descriptor);
+    if (prototype != nullptr) {
       plan->generated_type = &typeid(*prototype);
       plan->generated_reflection = prototype->GetReflection();
     }
@@ -105,6 +111,16 @@ std::unique_ptr<MessagePlan> BuildPlan(const pb::Descriptor* descriptor) {
   std::sort(plan->by_number.begin(), plan->by_number.end(), [](const FieldPlan* a, const FieldPlan* b) {
     return a->field->number() < b->field->number();
   });
+  for (size_t i = 0; i < plan->by_number.size(); ++i) {
+    FieldPlan& f = plan->fields[static_cast<size_t>(plan->by_number[i]->field->index())];
+    f.order = static_cast<int>(i);
+    if (f.field->json_name() == f.field->camelcase_name()) f.sure_json_name = f.field->json_name();
+  }
+  if (prototype != nullptr && plan->well_known == WellKnown::kNone && plan->field_count >= kMinScannedFields) {
+    std::vector<const FD*> fields;
+    for (const FieldPlan* field : plan->by_number) fields.push_back(field->field);
+    plan->presence_scan = PresenceScan::Build(*prototype, fields);
+  }
   auto add_name = [&](const std::string& name, const FieldPlan* field) {
     for (const auto& entry : plan->names) {
       if (entry.first == name) return;

@@ -23,6 +23,7 @@
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/message.h>
 
+#include "json/presence_scan.h"
 #include "json/well_known.h"
 
 namespace grpcgw::json_internal {
@@ -66,6 +67,12 @@ struct FieldPlan {
   bool has_presence = false;  // FieldDescriptor::has_presence()
   bool in_oneof = false;      // a member of a oneof, real or synthetic
   std::string json_key;
+  // The json_name, when it is the name FindByName gives this field for
+  // certain (the plain lowerCamelCase form, which no other field's name
+  // takes precedence over); else empty. Input usually lists fields in
+  // field-number order, so the parser tries the next field's name first.
+  std::string sure_json_name;
+  int order = 0;  // position in MessagePlan::by_number
   std::string proto_key;
   // When both keys have at most kPaddedKey bytes: the keys again, [0] json
   // and [1] proto, zero-padded so that a fixed-size copy of kPaddedKey bytes
@@ -97,6 +104,11 @@ struct MessagePlan {
   std::vector<const FieldPlan*> by_number;  // the fields in field-number order
 
   const FieldPlan& field(int index) const { return fields[static_cast<size_t>(index)]; }
+
+  // For generated types with many fields: finds the fields that may be set
+  // without asking each (bits stand for entries of by_number); null when
+  // the type is small or cannot be scanned.
+  std::unique_ptr<PresenceScan> presence_scan;
 
   // The reflection of `message` (of this type). Cheaper than
   // message.GetReflection() for compiled-in messages, which pays a

@@ -61,6 +61,22 @@ bool SplitNumber(std::string_view s, Decimal* d) {
 // Computes |value| of `text` exactly as an integer no larger than `limit`.
 NumberError IntegerMagnitude(std::string_view text, uint64_t limit, bool* negative,
                              uint64_t* magnitude) {
+  // The common case first: plain digits, at most 19 of them (no overflow),
+  // no leading zero.
+  {
+    size_t i = !text.empty() && text[0] == '-' ? 1 : 0;
+    const size_t digits = text.size() - i;
+    if (digits >= 1 && digits <= 19 && (text[i] != '0' || digits == 1)) {
+      uint64_t value = 0;
+      for (; i < text.size() && IsDigit(text[i]); ++i) value = value * 10 + static_cast<uint64_t>(text[i] - '0');
+      if (i == text.size()) {
+        if (value > limit) return NumberError::kOutOfRange;
+        *negative = text[0] == '-';
+        *magnitude = value;
+        return NumberError::kOk;
+      }
+    }
+  }
   Decimal d;
   if (!SplitNumber(text, &d)) return NumberError::kSyntax;
   *negative = d.negative;

@@ -1,0 +1,207 @@
+#include "json/presence_scan.h"
+
+#include <google/protobuf/arena.h>
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+namespace grpcgw::json_internal {
+namespace {
+
+namespace pb = google::protobuf;
+using FD = pb::FieldDescriptor;
+
+// Objects larger than this are not scanned (the probes copy them around).
+constexpr size_t kMaxObjectBytes = 64 * 1024;
+
+uint64_t WordAt(const pb::Message& message, size_t word) {
+  uint64_t value;
+  std::memcpy(&value, reinterpret_cast<const char*>(&message) + word * 8, 8);
+  return value;
+}
+
+// The size of the generated class of `prototype` in bytes, measured two
+// ways (reflection's count of a fresh message's space, and the distance
+// between a message and the next allocation on an arena); 0 when they
+// disagree or the size is not a whole number of words.
+size_t ObjectSize(const pb::Message& prototype) {
+  std::unique_ptr<pb::Message> fresh(prototype.New());
+  const size_t used = fresh->SpaceUsedLong();
+  if (used == 0 || used % 8 != 0 || used > kMaxObjectBytes) return 0;
+  const size_t block_size = 2 * used + 4096;
+  std::unique_ptr<char[]> block(new char[block_size]);
+  pb::Arena arena(block.get(), block_size);
+  const char* object = reinterpret_cast<const char*>(prototype.New(&arena));
+  const char* next = pb::Arena::CreateArray<char>(&arena, 8);
+  if (next < object || static_cast<size_t>(next - object) != used) return 0;
+  return used;
+}
+
+// Makes `field` of `message` set: a value other than the default (or, with
+// `default_value`, the default, which marks presence where the field tracks
+// it), one element for repeated fields and maps.
+void SetForProbe(pb::Message* message, const FD* field, bool default_value) {
+  const pb::Reflection* r = message->GetReflection();
+  if (field->is_repeated()) {
+    switch (field->cpp_type()) {
+      case FD::CPPTYPE_INT32: r->AddInt32(message, field, 1); break;
+      case FD::CPPTYPE_INT64: r->AddInt64(message, field, 1); break;
+      case FD::CPPTYPE_UINT32: r->AddUInt32(message, field, 1); break;
+      case FD::CPPTYPE_UINT64: r->AddUInt64(message, field, 1); break;
+      case FD::CPPTYPE_FLOAT: r->AddFloat(message, field, 1); break;
+      case FD::CPPTYPE_DOUBLE: r->AddDouble(message, field, 1); break;
+      case FD::CPPTYPE_BOOL: r->AddBool(message, field, true); break;
+      case FD::CPPTYPE_STRING: r->AddString(message, field, "x"); break;
+      case FD::CPPTYPE_ENUM: r->AddEnumValue(message, field, field->enum_type()->value(0)->number()); break;
+      case FD::CPPTYPE_MESSAGE: r->AddMessage(message, field); break;
+    }
+    return;
+  }
+  const bool v = !default_value;
+  switch (field->cpp_type()) {
+    case FD::CPPTYPE_INT32: r->SetInt32(message, field, v ? 1 : field->default_value_int32()); break;
+    case FD::CPPTYPE_INT64: r->SetInt64(message, field, v ? 1 : field->default_value_int64()); break;
+    case FD::CPPTYPE_UINT32: r->SetUInt32(message, field, v ? 1 : field->default_value_uint32()); break;
+    case FD::CPPTYPE_UINT64: r->SetUInt64(message, field, v ? 1 : field->default_value_uint64()); break;
+    case FD::CPPTYPE_FLOAT: r->SetFloat(message, field, v ? 1 : field->default_value_float()); break;
+    case FD::CPPTYPE_DOUBLE: r->SetDouble(message, field, v ? 1 : field->default_value_double()); break;
+    case FD::CPPTYPE_BOOL: r->SetBool(message, field, v ? !field->default_value_bool() : field->default_value_bool()); break;
+    case FD::CPPTYPE_STRING: r->SetString(message, field, v ? "x" : field->default_value_string()); break;
+    case FD::CPPTYPE_ENUM: {
+      int number = field->default_value_enum()->number();
+      if (v) {
+        // A declared value other than the default, if the enum has one;
+        // else (google.protobuf.NullValue) another number, which an open
+        // enum holds. A field of a closed enum has presence, which setting
+        // the default marks.
+        const pb::EnumDescriptor* type = field->enum_type();
+        const int default_number = number;
+        for (int i = 0; i < type->value_count() && number == default_number; ++i) {
+          number = type->value(i)->number();
+        }
+        if (number == default_number && !field->has_presence()) number = default_number + 1;
+      }
+      r->SetEnumValue(message, field, number);
+      break;
+    }
+    case FD::CPPTYPE_MESSAGE: r->MutableMessage(message, field); break;
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<PresenceScan> PresenceScan::Build(const pb::Message& prototype,
+                                                  const std::vector<const FD*>& fields_in_order) {
+  const int field_count = static_cast<int>(fields_in_order.size());
+  if (field_count == 0 || field_count > kMaxFields) return nullptr;
+  // The scan reads the object from the address of its Message base.
+  if (dynamic_cast<const void*>(&prototype) != static_cast<const void*>(&prototype)) return nullptr;
+  const size_t size = ObjectSize(prototype);
+  if (size == 0) return nullptr;
+  const size_t words = size / 8;
+
+  std::unique_ptr<pb::Message> reference(prototype.New());
+  // Words that differ without any field being set: between two fresh
+  // messages, and once the cached size is filled in.
+  std::vector<bool> noise(words, false);
+  {
+    std::unique_ptr<pb::Message> other(prototype.New());
+    other->ByteSizeLong();
+    for (size_t w = 0; w < words; ++w) noise[w] = WordAt(*other, w) != WordAt(*reference, w);
+  }
+
+  const int mask_words = (field_count + 63) / 64;
+  std::vector<uint64_t> masks(words * static_cast<size_t>(mask_words), 0);
+  auto mark = [&](const pb::Message& probe, int bit) {
+    bool any = false;
+    for (size_t w = 0; w < words; ++w) {
+      if (noise[w] || WordAt(probe, w) == WordAt(*reference, w)) continue;
+      masks[w * static_cast<size_t>(mask_words) + static_cast<size_t>(bit / 64)] |= uint64_t{1} << (bit % 64);
+      any = true;
+    }
+    return any;
+  };
+  for (int bit = 0; bit < field_count; ++bit) {
+    const FD* field = fields_in_order[static_cast<size_t>(bit)];
+    if (field->containing_type() != prototype.GetDescriptor()) return nullptr;
+    bool found = true;
+    for (int pass = 0; pass < 2; ++pass) {
+      const bool default_value = pass == 1;
+      // The default value only marks presence in fields that track it.
+      if (default_value && (field->is_repeated() || !field->has_presence() ||
+                            field->cpp_type() == FD::CPPTYPE_MESSAGE)) {
+        continue;
+      }
+      // Set through reflection, then the same through the generated parser
+      // (which fills maps through their map side), then with a map's or
+      // repeated field's elements read back through reflection.
+      // (Each is looked at before it is serialized: that fills in its
+      // cached size, which is no field's.)
+      std::unique_ptr<pb::Message> set(prototype.New());
+      SetForProbe(set.get(), field, default_value);
+      bool seen = mark(*set, bit);
+      std::unique_ptr<pb::Message> parsed(prototype.New());
+      if (!parsed->ParsePartialFromString(set->SerializePartialAsString())) return nullptr;
+      seen = mark(*parsed, bit) && seen;
+      if (field->is_repeated()) {
+        const pb::Reflection* r = parsed->GetReflection();
+        if (r->FieldSize(*parsed, field) != 1) return nullptr;
+        if (field->cpp_type() == FD::CPPTYPE_MESSAGE) r->GetRepeatedMessage(*parsed, field, 0);
+        seen = mark(*parsed, bit) && seen;
+      }
+      found = found && seen;
+    }
+    // A field that changed no word cannot be found by the scan.
+    if (!found) return nullptr;
+  }
+
+  size_t first = words;
+  size_t last = 0;
+  for (size_t w = 0; w < words; ++w) {
+    for (int k = 0; k < mask_words; ++k) {
+      if (masks[w * static_cast<size_t>(mask_words) + static_cast<size_t>(k)] != 0) {
+        first = std::min(first, w);
+        last = std::max(last, w);
+      }
+    }
+  }
+  if (first > last) return nullptr;
+  auto scan = std::unique_ptr<PresenceScan>(new PresenceScan);
+  scan->first_word_ = first;
+  scan->mask_words_ = mask_words;
+  for (size_t w = first; w <= last; ++w) scan->reference_.push_back(WordAt(*reference, w));
+  scan->masks_.assign(masks.begin() + static_cast<ptrdiff_t>(first * static_cast<size_t>(mask_words)),
+                      masks.begin() + static_cast<ptrdiff_t>((last + 1) * static_cast<size_t>(mask_words)));
+  return scan;
+}
+
+void PresenceScan::Candidates(const pb::Message& message, uint64_t* candidates) const {
+  const size_t mask_words = static_cast<size_t>(mask_words_);
+  std::memset(candidates, 0, mask_words * sizeof(uint64_t));
+  const char* base = reinterpret_cast<const char*>(&message) + first_word_ * 8;
+  const size_t count = reference_.size();
+  const uint64_t* reference = reference_.data();
+  const uint64_t* masks = masks_.data();
+  auto add = [&](size_t w) {
+    uint64_t value;
+    std::memcpy(&value, base + w * 8, 8);
+    if (value == reference[w]) return;
+    const uint64_t* mask = masks + w * mask_words;
+    for (size_t k = 0; k < mask_words; ++k) candidates[k] |= mask[k];
+  };
+  // Blocks of eight words, compared at once; most are unchanged.
+  constexpr size_t kBlock = 8;
+  size_t w = 0;
+  for (; w + kBlock <= count; w += kBlock) {
+    uint64_t values[kBlock];
+    std::memcpy(values, base + w * 8, sizeof values);
+    uint64_t changed = 0;
+    for (size_t i = 0; i < kBlock; ++i) changed |= values[i] ^ reference[w + i];
+    if (changed == 0) continue;
+    for (size_t i = 0; i < kBlock; ++i) add(w + i);
+  }
+  for (; w < count; ++w) add(w);
+}
+
+}  // namespace grpcgw::json_internal
