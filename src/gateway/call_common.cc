@@ -96,7 +96,7 @@ bool ParseGrpcTimeout(std::string_view v, std::chrono::nanoseconds* out) {
 
 void WriteError(RequestContext& ctx, const grpc::Status& status, int http_status) {
   ctx.res.status = http_status != 0 ? http_status : HttpStatusFromCode(status.error_code());
-  ctx.res.set_content(StatusToJson(status), "application/json");
+  ctx.res.set_content(StatusToJson(status, ctx.options.json_output), "application/json");
   if (status.error_code() == grpc::StatusCode::UNAUTHENTICATED &&
       !ctx.res.has_header("WWW-Authenticate")) {
     ctx.res.set_header("WWW-Authenticate", "Bearer");

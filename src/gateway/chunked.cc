@@ -295,7 +295,7 @@ void ServeChunked(RequestContext& ctx) {
     return;
   }
   grpc::Status status = FinalStatus(*call, reader.get(), &http_status);
-  if (!status.ok()) out->Write(Record(ctx.options, true, StatusToJson(status)));
+  if (!status.ok()) out->Write(Record(ctx.options, true, StatusToJson(status, ctx.options.json_output)));
   out->Finish();
   if (!reader || reader->ConnectionReusable()) ctx.conn.ReleaseAfterHandler(true);
 }

@@ -121,7 +121,7 @@ void ServeSse(RequestContext& ctx) {
       sse->Send(eos.data, eos.event, eos.id);
     }
   } else {
-    sse->Send(StatusToJson(status), "failure");
+    sse->Send(StatusToJson(status, ctx.options.json_output), "failure");
   }
 }
 

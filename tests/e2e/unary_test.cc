@@ -129,6 +129,28 @@ TEST_CASE("error details from the service are printed as Any JSON", "[unary]") {
   CHECK(std::string(d["retryAfterMs"].GetString()) == "1500");  // int64 as a string
 }
 
+TEST_CASE("error details are printed with the gateway's JSON output options", "[unary]") {
+  ServerConfig config;
+  config.gateway.json_output.use_proto_names = true;
+  config.gateway.json_output.emit_unpopulated = false;
+  TestServer server(config);
+  auto res = server.Client().Post("/v1/status", R"({"code":9,"message":"not yet","with_details":true})",
+                                  "application/json");
+  INFO(Describe(res));
+  REQUIRE(res);
+  CHECK(res->status == 400);
+  ErrorBody e = ParseErrorBody(res->body);
+  REQUIRE(e.valid);
+  rapidjson::Document details = ParseJson(e.details);
+  REQUIRE(details.IsArray());
+  REQUIRE(details.Size() == 1);
+  const rapidjson::Value& d = details[0];
+  REQUIRE(d.IsObject());
+  CHECK(std::string(d["@type"].GetString()) == "type.googleapis.com/e2e.ErrorDetail");
+  CHECK(d.HasMember("retry_after_ms"));
+  CHECK(!d.HasMember("retryAfterMs"));
+}
+
 TEST_CASE("UNAUTHENTICATED asks for credentials with WWW-Authenticate", "[unary]") {
   TestServer server;
   auto res = server.Client().Get("/v1/status/16?message=who%20are%20you");
