@@ -51,6 +51,13 @@ bool ValidMetadataValue(std::string_view value) {
   return true;
 }
 
+// Keys gRPC reserves for itself (grpc-status, grpc-message,
+// grpc-status-details-bin, grpc-timeout, grpc-encoding, ...), in lower case.
+bool IsReservedMetadataKey(std::string_view key) {
+  return key.size() >= 5 && (key[0] == 'g' || key[0] == 'G') && (key[1] == 'r' || key[1] == 'R') &&
+         (key[2] == 'p' || key[2] == 'P') && (key[3] == 'c' || key[3] == 'C') && key[4] == '-';
+}
+
 bool EndsWith(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
@@ -149,7 +156,10 @@ grpc::Status MakeClientContext(const RequestContext& ctx, std::unique_ptr<grpc::
     } else if (!DefaultHeaderKey(lower, &key)) {
       continue;
     }
-    if (!ValidMetadataKey(key) || key.rfind("grpc-", 0) == 0) {
+    // gRPC's own keys (grpc-status, grpc-message, grpc-timeout, ...) are
+    // not the client's to set: left out, as gRPC implementations do.
+    if (IsReservedMetadataKey(key)) continue;
+    if (!ValidMetadataKey(key)) {
       return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                           "header \"" + name + "\": \"" + key + "\" is not a valid metadata key");
     }
@@ -191,6 +201,9 @@ void AddResponseMetadataHeaders(const grpc::ClientContext& context, bool trailer
   const auto& md = trailers ? context.GetServerTrailingMetadata() : context.GetServerInitialMetadata();
   const std::string prefix = trailers ? "Grpc-Trailer-" : "Grpc-Metadata-";
   for (const auto& [k, v] : md) {
+    // gRPC's own trailers (grpc-status-details-bin, ...): the status is the
+    // HTTP status and the JSON body.
+    if (IsReservedMetadataKey(std::string_view(k.data(), k.size()))) continue;
     std::string key(k.data(), k.size());
     std::string value(v.data(), v.size());
     if (EndsWith(key, "-bin")) value = Base64Encode(value);

@@ -706,6 +706,58 @@ TEST_CASE("response metadata and trailers come back as headers, on success and o
   }
 }
 
+TEST_CASE("gRPC's reserved grpc-* metadata is left out both ways", "[unary]") {
+  SECTION("no grpc-* response metadata or trailers become headers (status details travel in the body)") {
+    TestServer server;
+    auto res = server.Client().Post("/v1/status", R"({"code":9,"message":"not yet","withDetails":true})",
+                                    "application/json");
+    INFO(Describe(res));
+    REQUIRE(res);
+    CHECK(res->status == 400);
+    CHECK(ParseErrorBody(res->body).details != "[]");
+    for (const auto& [name, value] : res->headers) {
+      INFO(name << ": " << value);
+      std::string lower = Lowercase(name);
+      CHECK(lower.rfind("grpc-trailer-grpc-", 0) == std::string::npos);
+      CHECK(lower.rfind("grpc-metadata-grpc-", 0) == std::string::npos);
+    }
+  }
+  SECTION("request headers that would become grpc-* metadata are dropped, the call goes on") {
+    ServerConfig config;
+    config.gateway.incoming_header_matcher = [](std::string_view key, std::string* metadata_key) {
+      std::string lower = Lowercase(key);
+      if (lower == "x-status") {
+        *metadata_key = "grpc-status";
+        return true;
+      }
+      if (lower.rfind("grpc-metadata-", 0) == 0) {
+        *metadata_key = lower.substr(14);
+        return true;
+      }
+      return false;
+    };
+    for (bool custom : {false, true}) {
+      DYNAMIC_SECTION((custom ? "custom matcher" : "default rule")) {
+        TestServer server(custom ? config : ServerConfig{});
+        auto res = server.Client().Post("/v1/metadata",
+                                        {{"Grpc-Metadata-Grpc-Message", "injected"},
+                                         {"Grpc-Metadata-Grpc-Status-Details-Bin", Base64("xx")},
+                                         {"X-Status", "7"},
+                                         {"Grpc-Metadata-Tenant", "acme"}},
+                                        "{}", "application/json");
+        INFO(Describe(res));
+        REQUIRE(res);
+        REQUIRE(res->status == 200);
+        auto md = Received(ParseBody<e2e::MetadataResponse>(res->body));
+        CHECK(Has(md, "tenant", "acme"));
+        CHECK(md.count("grpc-message") == 0);
+        CHECK(md.count("grpc-status") == 0);
+        CHECK(md.count("grpc-status-details-bin") == 0);
+      }
+    }
+  }
+}
+
 TEST_CASE("a -Bin header that is not base64 is refused", "[unary]") {
   TestServer server;
   auto res = server.Client().Post("/v1/metadata", {{"Grpc-Metadata-Trace-Bin", "***"}}, "{}", "application/json");
