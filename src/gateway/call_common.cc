@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <chrono>
 #include <iterator>
+#include <limits>
+#include <type_traits>
 
 #include "gateway/gateway_state.h"
 #include "grpcgw/status.h"
@@ -79,24 +81,47 @@ bool DefaultHeaderKey(std::string_view lower, std::string* key) {
 }
 
 // Grpc-Timeout: TimeoutValue TimeoutUnit, at most 8 digits; units
-// H(ours) M(inutes) S(econds) m(illis) u(micros) n(anos).
+// H(ours) M(inutes) S(econds) m(illis) u(micros) n(anos). The value in
+// nanoseconds saturates at nanoseconds::max() (99999999H does not fit in
+// 64 bits).
 bool ParseGrpcTimeout(std::string_view v, std::chrono::nanoseconds* out) {
   if (v.size() < 2 || v.size() > 9) return false;
   long long n = 0;
   for (size_t i = 0; i + 1 < v.size(); ++i) {
     if (v[i] < '0' || v[i] > '9') return false;
-    n = n * 10 + (v[i] - '0');
+    n = n * 10 + (v[i] - '0');  // at most 8 digits: no overflow
   }
-  using namespace std::chrono;
+  long long unit_ns;
   switch (v.back()) {
-    case 'H': *out = hours(n); return true;
-    case 'M': *out = minutes(n); return true;
-    case 'S': *out = seconds(n); return true;
-    case 'm': *out = milliseconds(n); return true;
-    case 'u': *out = microseconds(n); return true;
-    case 'n': *out = nanoseconds(n); return true;
+    case 'H': unit_ns = 3600LL * 1000 * 1000 * 1000; break;
+    case 'M': unit_ns = 60LL * 1000 * 1000 * 1000; break;
+    case 'S': unit_ns = 1000LL * 1000 * 1000; break;
+    case 'm': unit_ns = 1000LL * 1000; break;
+    case 'u': unit_ns = 1000; break;
+    case 'n': unit_ns = 1; break;
     default: return false;
   }
+  constexpr long long kMax = std::numeric_limits<long long>::max();
+  *out = std::chrono::nanoseconds(n > kMax / unit_ns ? kMax : n * unit_ns);
+  return true;
+}
+
+// now + timeout, or the largest time point when that is beyond it (which
+// gRPC takes as no deadline at all).
+std::chrono::system_clock::time_point DeadlineAfter(std::chrono::nanoseconds timeout) {
+  using Clock = std::chrono::system_clock;
+  const Clock::time_point now = Clock::now();
+  // Compared in nanoseconds, system_clock's own unit here, so no
+  // conversion can overflow.
+  static_assert(std::is_same_v<Clock::duration, std::chrono::nanoseconds>);
+  const std::chrono::nanoseconds room = Clock::time_point::max() - now;
+  if (timeout >= room) return Clock::time_point::max();
+  return now + timeout;
+}
+
+std::chrono::nanoseconds SaturatingNanos(std::chrono::milliseconds ms) {
+  constexpr long long kMaxMs = std::numeric_limits<long long>::max() / 1000000;
+  return ms.count() > kMaxMs ? std::chrono::nanoseconds::max() : std::chrono::nanoseconds(ms);
 }
 
 }  // namespace
@@ -135,8 +160,7 @@ grpc::Status MakeClientContext(const RequestContext& ctx, std::unique_ptr<grpc::
                             "header \"Grpc-Timeout\": expected 1 to 8 digits and a unit (H, M, S, m, u, n), got \"" +
                                 value + "\"");
       }
-      context->set_deadline(std::chrono::system_clock::now() +
-                            std::chrono::duration_cast<std::chrono::system_clock::duration>(timeout));
+      context->set_deadline(DeadlineAfter(timeout));
       has_deadline = true;
       continue;
     }
@@ -190,7 +214,7 @@ grpc::Status MakeClientContext(const RequestContext& ctx, std::unique_ptr<grpc::
   if (host.empty()) host = ctx.req.get_header_value("Host");
   if (!host.empty() && ValidMetadataValue(host)) context->AddMetadata("x-forwarded-host", host);
   if (!has_deadline && ctx.options.default_timeout.count() > 0) {
-    context->set_deadline(std::chrono::system_clock::now() + ctx.options.default_timeout);
+    context->set_deadline(DeadlineAfter(SaturatingNanos(ctx.options.default_timeout)));
   }
   *out = std::move(context);
   return grpc::Status::OK;

@@ -814,6 +814,20 @@ TEST_CASE("Grpc-Timeout sets the call's deadline", "[unary]") {
     REQUIRE(res->status == 200);
     CHECK(!ParseBody<e2e::SleepResponse>(res->body).had_deadline());
   }
+  SECTION("the largest values are clamped to the largest deadline, not overflowed") {
+    // 99999999 hours is more nanoseconds than 64 bits hold.
+    for (const char* timeout : {"99999999H", "99999999M", "99999999S", "99999999m"}) {
+      DYNAMIC_SECTION(timeout) {
+        auto res = client.Get("/v1/sleep/deadline-max?duration=0.01s", {{"Grpc-Timeout", timeout}});
+        INFO(Describe(res));
+        REQUIRE(res);
+        REQUIRE(res->status == 200);
+        auto got = ParseBody<e2e::SleepResponse>(res->body);
+        // No deadline at all, or one far away.
+        if (got.had_deadline()) CHECK(got.deadline_remaining().seconds() > 24 * 3600);
+      }
+    }
+  }
   SECTION("a malformed value is 400") {
     auto res = client.Get("/v1/sleep/deadline-4?duration=0.01s", {{"Grpc-Timeout", "soon"}});
     RequireJsonError(res, 400, 3);
@@ -829,6 +843,18 @@ TEST_CASE("the gateway's default timeout applies to requests without Grpc-Timeou
   auto res = server.Client().Get("/v1/sleep/default-deadline?duration=20s");
   RequireJsonError(res, 504, 4);
   CHECK(server.service().events().WaitFor("sleep:cancelled:default-deadline", 5s));
+}
+
+TEST_CASE("a default timeout too large for the clock is the largest deadline", "[unary]") {
+  ServerConfig config;
+  config.gateway.default_timeout = std::chrono::milliseconds::max();
+  TestServer server(config);
+  auto res = server.Client().Get("/v1/sleep/default-max?duration=0.01s");
+  INFO(Describe(res));
+  REQUIRE(res);
+  REQUIRE(res->status == 200);
+  auto got = ParseBody<e2e::SleepResponse>(res->body);
+  if (got.had_deadline()) CHECK(got.deadline_remaining().seconds() > 24 * 3600);
 }
 
 // -------------------------------------------------------------- cancellation
