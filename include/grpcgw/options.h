@@ -73,6 +73,15 @@ struct ChunkedOptions {
   std::chrono::milliseconds idle_timeout{30000};
 };
 
+struct CompressionOptions {
+  // A response body of at least this many bytes, of a compressible media
+  // type (JSON, text/*, XML, JavaScript, SVG), is gzipped when the request's
+  // Accept-Encoding accepts gzip; smaller ones go out as they are.
+  // SIZE_MAX compresses nothing. Streams (SSE, chunked, WebSocket) are
+  // never compressed.
+  size_t min_bytes = 1024;
+};
+
 // Decides which request headers become gRPC metadata, and under what key.
 // Return false to drop the header. `key` is the header name as received.
 using HeaderMatcher = std::function<bool(std::string_view key, std::string* metadata_key)>;
@@ -117,6 +126,7 @@ struct GatewayOptions {
   SseOptions sse;
   WebSocketOptions websocket;
   ChunkedOptions chunked;
+  CompressionOptions compression;
 };
 
 }  // namespace grpcgw

@@ -8,6 +8,7 @@
 #include <limits>
 #include <type_traits>
 
+#include "gateway/compression.h"
 #include "gateway/gateway_state.h"
 #include "grpcgw/status.h"
 #include "text/base64.h"
@@ -218,6 +219,37 @@ grpc::Status MakeClientContext(const RequestContext& ctx, std::unique_ptr<grpc::
   }
   *out = std::move(context);
   return grpc::Status::OK;
+}
+
+void FinishResponseBody(RequestContext& ctx) {
+  httplib::Response& res = ctx.res;
+  if (res.body.empty() || res.content_provider_) return;
+  const std::string content_type = res.get_header_value("Content-Type");
+  if (res.body.size() >= ctx.options.compression.min_bytes && IsCompressibleType(content_type) &&
+      !res.has_header("Content-Encoding")) {
+    // What the body is made of depends on Accept-Encoding: caches must know.
+    std::string vary = res.get_header_value("Vary");
+    res.set_header("Vary", vary.empty() ? std::string("Accept-Encoding") : vary + ", Accept-Encoding");
+    if (AcceptsGzip(ctx.req.get_header_value("Accept-Encoding"))) {
+      std::string compressed;
+      if (GzipCompress(res.body, &compressed)) {
+        res.body.swap(compressed);
+        res.set_header("Content-Encoding", "gzip");
+      }
+    }
+  }
+  // cpp-httplib 0.11.4 compresses a body held in memory whenever the
+  // request's Accept-Encoding mentions br or gzip and the Content-Type is
+  // one it compresses, whatever its size and even when it is already
+  // encoded; a content provider of known length it sends as it is. So a
+  // body httplib would compress is handed over that way.
+  if (httplib::detail::encoding_type(ctx.req, res) == httplib::detail::EncodingType::None) return;
+  auto body = std::make_shared<std::string>(std::move(res.body));
+  res.body.clear();
+  res.set_content_provider(body->size(), content_type,
+                           [body](size_t offset, size_t length, httplib::DataSink& sink) {
+                             return sink.write(body->data() + offset, length);
+                           });
 }
 
 void AddResponseMetadataHeaders(const grpc::ClientContext& context, bool trailers,

@@ -159,20 +159,19 @@ httplib::Server::HandlerResponse GatewayDispatch::Handle(const httplib::Request&
                                    "method " + req.method + " not allowed for " + std::string(path) +
                                        " (allowed: " + allow + ")"),
                  405);
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    if (outcome == Router::Outcome::kBadRequest) {
+    } else if (outcome == Router::Outcome::kBadRequest) {
       ctx.conn.CloseAfterResponse();
       WriteError(ctx, grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, error), 400);
-      return httplib::Server::HandlerResponse::Handled;
+    } else {
+      Serve(ctx, match, query);
     }
-    Serve(ctx, match, query);
   } catch (const std::exception& e) {
     ctx.conn.CloseAfterResponse();
     if (!ctx.conn.taken_over()) {
       WriteError(ctx, grpc::Status(grpc::StatusCode::INTERNAL, std::string("gateway fault: ") + e.what()), 500);
     }
   }
+  if (!ctx.conn.taken_over()) FinishResponseBody(ctx);
   return httplib::Server::HandlerResponse::Handled;
 }
 

@@ -103,6 +103,11 @@ void AddResponseMetadataHeaders(const grpc::ClientContext& context, bool trailer
                                 httplib::Headers* headers);
 
 
+// Last step of a response httplib writes (not taken over): gzips a body of
+// at least options.compression.min_bytes when the client accepts gzip, and
+// keeps httplib from compressing what the gateway decided to leave alone.
+void FinishResponseBody(RequestContext& ctx);
+
 // Transports, each in its own file.
 void ServeUnary(RequestContext& ctx);
 void ServeSse(RequestContext& ctx);

@@ -310,7 +310,7 @@ HttpServer::HttpServer(const HttpServerOptions& options) : options_(options) {
   // memory goes out as one write (head and body), not two segments.
   set_post_routing_handler([](const httplib::Request& req, httplib::Response& res) {
     Connection* c = current_connection;
-    if (c != nullptr && !c->taken_over_ && req.method != "HEAD" && !res.body.empty()) {
+    if (c != nullptr && !c->taken_over_ && req.method != "HEAD" && (!res.body.empty() || res.content_length_ > 0)) {
       c->stream_->HoldNextWrite();
     }
   });
@@ -324,7 +324,7 @@ HttpServer::HttpServer(const HttpServerOptions& options) : options_(options) {
   // Errors httplib makes itself (no route, bad request line, ...) get the
   // same JSON body as the gateway's own errors.
   set_error_handler([](const httplib::Request& req, httplib::Response& res) {
-    if (!res.body.empty()) return;
+    if (!res.body.empty() || res.content_provider_) return;
     std::string message = res.status == 404 ? "no route for " + req.method + " " + req.path
                                             : internal::ReasonPhrase(res.status);
     res.set_content("{\"code\":" + std::to_string(GrpcCodeForHttpStatus(res.status)) +

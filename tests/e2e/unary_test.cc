@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include <zlib.h>
+
 #include <google/protobuf/text_format.h>
 #include <google/protobuf/util/message_differencer.h>
 
@@ -942,6 +944,103 @@ TEST_CASE("keep-alive connections serve many gateway requests", "[unary]") {
     REQUIRE(res);
     REQUIRE(res->status == 200);
     CHECK(ParseBody<e2e::Book>(res->body).name() == "k" + std::to_string(i));
+  }
+}
+
+// ---------------------------------------------------------------- compression
+
+// Inflates a gzip body; false if it is not one complete gzip stream.
+bool Gunzip(const std::string& in, std::string* out) {
+  z_stream z{};
+  if (inflateInit2(&z, 15 + 16) != Z_OK) return false;
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  z.avail_in = static_cast<uInt>(in.size());
+  char buf[16384];
+  int r;
+  do {
+    z.next_out = reinterpret_cast<Bytef*>(buf);
+    z.avail_out = sizeof buf;
+    r = inflate(&z, Z_NO_FLUSH);
+    out->append(buf, sizeof buf - z.avail_out);
+  } while (r == Z_OK);
+  inflateEnd(&z);
+  return r == Z_STREAM_END && z.avail_in == 0;
+}
+
+// One request on `conn`; the response read whole.
+RawResponse Exchange(RawConnection& conn, const std::string& method, const std::string& target,
+                     const std::string& accept_encoding, const std::string& body = "") {
+  std::string request = method + " " + target + " HTTP/1.1\r\nHost: x\r\n";
+  if (!accept_encoding.empty()) request += "Accept-Encoding: " + accept_encoding + "\r\n";
+  if (!body.empty()) {
+    request += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
+  }
+  request += "\r\n" + body;
+  RawResponse res;
+  REQUIRE(conn.Send(request));
+  REQUIRE(conn.ReadResponse(&res, 10s));
+  return res;
+}
+
+TEST_CASE("only responses above the size threshold are gzipped, when the client accepts gzip", "[unary]") {
+  const std::string big_text(5000, 'x');
+  const std::string big_body = R"({"fString":")" + big_text + R"("})";
+  SECTION("default threshold") {
+    TestServer server;
+    RawConnection conn(server.port());  // one keep-alive connection for all
+    for (const char* accept : {"gzip", "gzip, deflate, br", "br;q=1.0, gzip;q=0.8, *;q=0.1"}) {
+      DYNAMIC_SECTION("Accept-Encoding: " << accept) {
+        RawResponse small = Exchange(conn, "GET", "/v1/status/0", accept);
+        CHECK(small.status == 200);
+        CHECK(!small.has_header("Content-Encoding"));
+        CHECK(small.body == "{}");
+
+        RawResponse error = Exchange(conn, "GET", "/v1/status/5?message=gone", accept);
+        CHECK(error.status == 404);
+        CHECK(!error.has_header("Content-Encoding"));
+        CHECK(ParseErrorBody(error.body).message == "gone");
+
+        RawResponse big = Exchange(conn, "POST", "/v1/types", accept, big_body);
+        CHECK(big.status == 200);
+        CHECK(big.header("Content-Encoding") == "gzip");
+        CHECK(Lowercase(big.header("Vary")).find("accept-encoding") != std::string::npos);
+        CHECK(big.body.size() < big_text.size());
+        std::string json;
+        REQUIRE(Gunzip(big.body, &json));
+        auto echoed = ParseBody<e2e::AllTypes>(json);
+        CHECK(echoed.f_string() == big_text);
+      }
+    }
+    SECTION("no Accept-Encoding, or gzip refused: the large body as it is") {
+      for (const char* accept : {"", "identity", "gzip;q=0", "br"}) {
+        INFO("Accept-Encoding: " << accept);
+        RawResponse big = Exchange(conn, "POST", "/v1/types", accept, big_body);
+        CHECK(big.status == 200);
+        CHECK(!big.has_header("Content-Encoding"));
+        CHECK(ParseBody<e2e::AllTypes>(big.body).f_string() == big_text);
+      }
+    }
+  }
+  SECTION("a configured threshold") {
+    ServerConfig config;
+    config.gateway.compression.min_bytes = 100000;
+    TestServer server(config);
+    RawConnection conn(server.port());
+    RawResponse big = Exchange(conn, "POST", "/v1/types", "gzip", big_body);
+    CHECK(big.status == 200);
+    CHECK(!big.has_header("Content-Encoding"));
+    CHECK(ParseBody<e2e::AllTypes>(big.body).f_string() == big_text);
+  }
+  SECTION("threshold 0 compresses every body") {
+    ServerConfig config;
+    config.gateway.compression.min_bytes = 0;
+    TestServer server(config);
+    RawConnection conn(server.port());
+    RawResponse small = Exchange(conn, "GET", "/v1/status/0", "gzip");
+    CHECK(small.header("Content-Encoding") == "gzip");
+    std::string json;
+    REQUIRE(Gunzip(small.body, &json));
+    CHECK(json == "{}");
   }
 }
 
