@@ -12,6 +12,7 @@ namespace {
 
 // windowBits for deflate/inflate with a gzip wrapper (RFC 1952).
 constexpr int kGzipWindowBits = 15 + 16;
+constexpr size_t kInflateSlice = 16384;
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -95,6 +96,97 @@ bool IsCompressibleType(std::string_view content_type) {
   }
   return StartsWithIgnoreCase(media, "application/") &&
          (EndsWithIgnoreCase(media, "+json") || EndsWithIgnoreCase(media, "+xml"));
+}
+
+BodyEncoding ParseContentEncoding(std::string_view content_encoding) {
+  std::string_view v = Trim(content_encoding);
+  if (v.empty() || EqualsIgnoreCase(v, "identity")) return BodyEncoding::kIdentity;
+  if (EqualsIgnoreCase(v, "gzip") || EqualsIgnoreCase(v, "x-gzip")) return BodyEncoding::kGzip;
+  return BodyEncoding::kUnsupported;
+}
+
+struct GzipInflater::State {
+  z_stream z{};
+  bool initialized = false;
+  bool saw_input = false;
+};
+
+GzipInflater::GzipInflater(size_t max_bytes) : state_(std::make_unique<State>()), max_bytes_(max_bytes) {
+  state_->initialized = inflateInit2(&state_->z, kGzipWindowBits) == Z_OK;
+}
+
+GzipInflater::~GzipInflater() {
+  if (state_->initialized) inflateEnd(&state_->z);
+}
+
+GzipInflater::Result GzipInflater::Feed(const char* data, size_t n, std::string* out, std::string* error) {
+  if (failed_) {
+    *error = "gzip request body: already failed";
+    return Result::kCorrupt;
+  }
+  if (!state_->initialized) {
+    failed_ = true;
+    *error = "gzip request body: zlib could not start";
+    return Result::kCorrupt;
+  }
+  if (n == 0) return Result::kOk;
+  constexpr size_t kMaxPiece = 1u << 30;  // avail_in is 32 bits
+  if (n > kMaxPiece) {
+    Result r = Feed(data, kMaxPiece, out, error);
+    return r != Result::kOk ? r : Feed(data + kMaxPiece, n - kMaxPiece, out, error);
+  }
+  z_stream& z = state_->z;
+  state_->saw_input = true;
+  if (member_done_) {  // another member follows (RFC 1952 section 2.2)
+    inflateReset(&z);
+    member_done_ = false;
+  }
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data));
+  z.avail_in = static_cast<uInt>(n);
+  char slice[kInflateSlice];
+  for (;;) {
+    // Near the limit, room for one byte more than it allows, so that
+    // passing it is seen without inflating further.
+    const size_t left = max_bytes_ - total_out_;
+    const size_t room = left < kInflateSlice ? left + 1 : kInflateSlice;
+    z.next_out = reinterpret_cast<Bytef*>(slice);
+    z.avail_out = static_cast<uInt>(room);
+    int r = inflate(&z, Z_NO_FLUSH);
+    size_t produced = room - z.avail_out;
+    if (produced > max_bytes_ - total_out_) {
+      failed_ = true;
+      *error = "gzip request body inflates to more than " + std::to_string(max_bytes_) + " bytes";
+      return Result::kTooLarge;
+    }
+    out->append(slice, produced);
+    total_out_ += produced;
+    if (r == Z_STREAM_END) {
+      member_done_ = true;
+      if (z.avail_in == 0) return Result::kOk;
+      inflateReset(&z);  // the next member starts in this piece
+      member_done_ = false;
+      continue;
+    }
+    if (r == Z_OK) {
+      if (z.avail_in == 0 && z.avail_out > 0) return Result::kOk;  // wants more input
+      continue;
+    }
+    if (r == Z_BUF_ERROR && z.avail_in == 0) return Result::kOk;  // no progress without more input
+    failed_ = true;
+    *error = std::string("gzip request body: ") + (z.msg != nullptr ? z.msg : "not valid gzip data");
+    return Result::kCorrupt;
+  }
+}
+
+GzipInflater::Result GzipInflater::Finish(std::string* error) {
+  if (failed_) {
+    *error = "gzip request body: already failed";
+    return Result::kCorrupt;
+  }
+  if (!state_->saw_input || member_done_) return Result::kOk;
+  failed_ = true;
+  *error = "gzip request body: truncated (the gzip stream did not end)";
+  return Result::kCorrupt;
 }
 
 }  // namespace internal

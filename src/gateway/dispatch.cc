@@ -207,7 +207,17 @@ void GatewayDispatch::Serve(RequestContext& ctx, const Router::Match& match, std
   }
   bool streams_responses = method.kind == MethodKind::kServerStreaming || method.kind == MethodKind::kBidiStreaming;
   if (t.sse && is_get && streams_responses && AcceptsEventStream(req)) return ServeSse(ctx);
-  if (t.chunked) return ServeChunked(ctx);
+  if (t.chunked) {
+    // A streamed upload is refused by its media type before its call starts,
+    // as a unary body is.
+    HttpError media_error;
+    if ((method.kind == MethodKind::kClientStreaming || method.kind == MethodKind::kBidiStreaming) &&
+        !CheckStreamedUploadMedia(ctx, &media_error)) {
+      ctx.conn.CloseAfterResponse();  // the body was not read
+      return WriteHttpError(ctx, media_error);
+    }
+    return ServeChunked(ctx);
+  }
   ctx.conn.CloseAfterResponse();
   WriteError(ctx, grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
                                "no transport of " + method.grpc_path +

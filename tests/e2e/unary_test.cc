@@ -58,6 +58,21 @@ void RequireJsonError(const httplib::Result& res, int http_status, int code) {
   CHECK(e.code == code);
 }
 
+// `data` as one gzip member.
+std::string Gzip(const std::string& data) {
+  z_stream z{};
+  REQUIRE(deflateInit2(&z, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) == Z_OK);
+  std::string out(deflateBound(&z, static_cast<uLong>(data.size())), '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  z.avail_in = static_cast<uInt>(data.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  REQUIRE(deflate(&z, Z_FINISH) == Z_STREAM_END);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return out;
+}
+
 // -------------------------------------------------------------- status table
 
 TEST_CASE("every gRPC code becomes its HTTP status with a JSON status body", "[unary]") {
@@ -575,6 +590,72 @@ TEST_CASE("a body that is not JSON is refused by media type or content", "[unary
     INFO(Describe(res));
     REQUIRE(res);
     CHECK(res->status == 200);
+  }
+}
+
+TEST_CASE("gzip request bodies are inflated, within the body limit", "[unary]") {
+  ServerConfig config;
+  config.gateway.max_request_body_bytes = 64 * 1024;
+  TestServer server(config);
+  httplib::Client client = server.Client();
+  httplib::Headers gzip = {{"Content-Encoding", "gzip"}};
+  SECTION("a JSON body") {
+    auto res = client.Post("/v1/types", gzip, Gzip(R"({"fString":"packed","fInt32":7})"), "application/json");
+    INFO(Describe(res));
+    REQUIRE(res);
+    REQUIRE(res->status == 200);
+    auto got = ParseBody<e2e::AllTypes>(res->body);
+    CHECK(got.f_string() == "packed");
+    CHECK(got.f_int32() == 7);
+  }
+  SECTION("two gzip members, sent chunked in small pieces") {
+    std::string body = Gzip(R"({"fString":"two )") + Gzip(R"(members"})");
+    RawConnection conn(server.port());
+    std::string request =
+        "POST /v1/types HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        "Content-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n";
+    for (size_t i = 0; i < body.size(); i += 7) {
+      std::string piece = body.substr(i, 7);
+      char size[16];
+      snprintf(size, sizeof size, "%zx\r\n", piece.size());
+      request += size + piece + "\r\n";
+    }
+    request += "0\r\n\r\n";
+    REQUIRE(conn.Send(request));
+    RawResponse res;
+    REQUIRE(conn.ReadResponse(&res, 10s));
+    INFO(res.body);
+    REQUIRE(res.status == 200);
+    CHECK(ParseBody<e2e::AllTypes>(res.body).f_string() == "two members");
+  }
+  SECTION("a google.api.HttpBody body keeps its type and gets the inflated bytes") {
+    auto res = client.Post("/v1/raw", gzip, Gzip("a,b\n1,2\n"), "text/csv");
+    INFO(Describe(res));
+    REQUIRE(res);
+    REQUIRE(res->status == 200);
+    CHECK(res->body == "type=text/csv;a,b\n1,2\n");
+  }
+  SECTION("a body that inflates past max_request_body_bytes is 413") {
+    std::string huge = R"({"fString":")" + std::string(1 << 20, 'a') + R"("})";
+    std::string packed = Gzip(huge);
+    REQUIRE(packed.size() < 8 * 1024);  // the compressed body is well under the limit
+    auto res = client.Post("/v1/types", gzip, packed, "application/json");
+    RequireJsonError(res, 413, 8);
+    REQUIRE(res);
+    CHECK(ParseErrorBody(res->body).message.find("max_request_body_bytes") != std::string::npos);
+  }
+  SECTION("a body that is not gzip is 400") {
+    RequireJsonError(client.Post("/v1/types", gzip, R"({"fInt32":1})", "application/json"), 400, 3);
+  }
+  SECTION("a truncated gzip body is 400") {
+    std::string packed = Gzip(R"({"fString":"cut short"})");
+    RequireJsonError(client.Post("/v1/types", gzip, packed.substr(0, packed.size() - 6), "application/json"), 400, 3);
+  }
+  SECTION("other encodings are 415") {
+    for (const char* encoding : {"br", "deflate", "compress"}) {
+      INFO(encoding);
+      RequireJsonError(client.Post("/v1/types", {{"Content-Encoding", encoding}}, "{}", "application/json"), 415, 3);
+    }
   }
 }
 
