@@ -39,6 +39,10 @@ bool HeaderHasToken(const httplib::Request& req, const char* header, const char*
   return false;
 }
 
+bool IsWebSocketUpgrade(const httplib::Request& req) {
+  return HeaderHasToken(req, "Upgrade", "websocket") && HeaderHasToken(req, "Connection", "upgrade");
+}
+
 bool AcceptsEventStream(const httplib::Request& req) {
   return req.get_header_value("Accept").find("text/event-stream") != std::string::npos;
 }
@@ -144,6 +148,9 @@ httplib::Server::HandlerResponse GatewayDispatch::Handle(const httplib::Request&
   std::string error;
   Router::Outcome outcome = router_.Lookup(req.method, path, &match, &allowed, &error);
   if (outcome == Router::Outcome::kNotFound) return httplib::Server::HandlerResponse::Unhandled;
+  if (outcome == Router::Outcome::kMethodNotAllowed && req.method == "GET" && IsWebSocketUpgrade(req)) {
+    outcome = RouteWebSocketUpgrade(path, allowed, &match);
+  }
 
   static const GatewayOptions kDefaultOptions;  // for 405 and 400 answers, which have no binding
   const CompiledBinding* binding = outcome == Router::Outcome::kMatch ? bindings_[match.target].get() : nullptr;
@@ -175,6 +182,33 @@ httplib::Server::HandlerResponse GatewayDispatch::Handle(const httplib::Request&
   return httplib::Server::HandlerResponse::Handled;
 }
 
+// A browser opens a WebSocket with GET only, while bidi and client-streaming
+// methods are usually bound with POST. A GET upgrade on a path that no GET
+// binding claims goes to the streaming method (with WebSocket enabled) bound
+// there under another verb, if exactly one is; otherwise it stays a 405.
+Router::Outcome GatewayDispatch::RouteWebSocketUpgrade(std::string_view path,
+                                                       const std::vector<std::string>& methods,
+                                                       Router::Match* match) const {
+  const MethodSpec* chosen = nullptr;
+  Router::Match chosen_match;
+  for (const std::string& verb : methods) {
+    Router::Match m;
+    std::vector<std::string> ignored_methods;
+    std::string ignored_error;
+    if (router_.Lookup(verb, path, &m, &ignored_methods, &ignored_error) != Router::Outcome::kMatch) continue;
+    const MethodSpec* method = bindings_[m.target]->method;
+    if (method->kind == MethodKind::kUnary || !method->transports.websocket) continue;
+    if (chosen != nullptr && chosen != method) return Router::Outcome::kMethodNotAllowed;  // ambiguous
+    if (chosen == nullptr) {
+      chosen = method;
+      chosen_match = std::move(m);
+    }
+  }
+  if (chosen == nullptr) return Router::Outcome::kMethodNotAllowed;
+  *match = std::move(chosen_match);
+  return Router::Outcome::kMatch;
+}
+
 void GatewayDispatch::Serve(RequestContext& ctx, const Router::Match& match, std::string_view query) {
   const CompiledBinding& binding = ctx.binding;
   const MethodSpec& method = *binding.method;
@@ -201,10 +235,7 @@ void GatewayDispatch::Serve(RequestContext& ctx, const Router::Match& match, std
   const TransportOptions& t = method.transports;
   const httplib::Request& req = ctx.req;
   bool is_get = req.method == "GET";
-  if (t.websocket && is_get && HeaderHasToken(req, "Upgrade", "websocket") &&
-      HeaderHasToken(req, "Connection", "upgrade")) {
-    return ServeWebSocket(ctx);
-  }
+  if (t.websocket && is_get && IsWebSocketUpgrade(req)) return ServeWebSocket(ctx);
   bool streams_responses = method.kind == MethodKind::kServerStreaming || method.kind == MethodKind::kBidiStreaming;
   if (t.sse && is_get && streams_responses && AcceptsEventStream(req)) return ServeSse(ctx);
   if (t.chunked) {
