@@ -9,6 +9,7 @@
 #include <type_traits>
 
 #include "gateway/compression.h"
+#include "gateway/cors.h"
 #include "gateway/gateway_state.h"
 #include "grpcgw/status.h"
 #include "text/base64.h"
@@ -221,15 +222,26 @@ grpc::Status MakeClientContext(const RequestContext& ctx, std::unique_ptr<grpc::
   return grpc::Status::OK;
 }
 
+void SetResponseHeader(httplib::Response& res, const std::string& name, const std::string& value) {
+  auto range = res.headers.equal_range(name);
+  res.headers.erase(range.first, range.second);
+  res.set_header(name, value);
+}
+
+void AppendResponseHeaderList(httplib::Response& res, const std::string& name, const std::string& value) {
+  std::string current = res.get_header_value(name);
+  SetResponseHeader(res, name, current.empty() ? value : current + ", " + value);
+}
+
 void FinishResponseBody(RequestContext& ctx) {
   httplib::Response& res = ctx.res;
+  ExposeMetadataHeaders(ctx.options.cors, res);
   if (res.body.empty() || res.content_provider_) return;
   const std::string content_type = res.get_header_value("Content-Type");
   if (res.body.size() >= ctx.options.compression.min_bytes && IsCompressibleType(content_type) &&
       !res.has_header("Content-Encoding")) {
     // What the body is made of depends on Accept-Encoding: caches must know.
-    std::string vary = res.get_header_value("Vary");
-    res.set_header("Vary", vary.empty() ? std::string("Accept-Encoding") : vary + ", Accept-Encoding");
+    AppendResponseHeaderList(res, "Vary", "Accept-Encoding");
     if (AcceptsGzip(ctx.req.get_header_value("Accept-Encoding"))) {
       std::string compressed;
       if (GzipCompress(res.body, &compressed)) {

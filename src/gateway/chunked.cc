@@ -254,7 +254,7 @@ void ServeChunked(RequestContext& ctx) {
     }
   }
 
-  httplib::Headers headers;
+  httplib::Headers headers = ctx.res.headers;  // what dispatch set (CORS, the request hook)
   AddResponseMetadataHeaders(*call->context(), false, &headers);
   std::unique_ptr<ChunkWriter> out = ChunkWriter::Start(ctx.conn, 200, "application/x-ndjson", headers);
 

@@ -35,6 +35,8 @@ class GatewayDispatch {
 
  private:
   void Serve(RequestContext& ctx, const Router::Match& match, std::string_view query);
+  const CompiledBinding* BindingForPath(std::string_view path, const std::vector<std::string>& methods) const;
+  std::vector<std::string> MethodsOnPath(std::string_view path) const;
   Router::Outcome RouteWebSocketUpgrade(std::string_view path, const std::vector<std::string>& methods,
                                         Router::Match* match) const;
 

@@ -86,7 +86,7 @@ void ServeSse(RequestContext& ctx) {
     return WriteError(ctx, call->status());
   }
 
-  httplib::Headers headers;
+  httplib::Headers headers = ctx.res.headers;  // what dispatch set (CORS, the request hook)
   AddResponseMetadataHeaders(*call->context(), false, &headers);
   std::unique_ptr<SseWriter> sse = SseWriter::Start(ctx.conn, headers);
   if (options.retry.count() > 0) sse->Retry(options.retry);

@@ -4,6 +4,8 @@
 // section 4 and the proto3 JSON mapping, not from the gateway's output.
 #include <catch2/catch.hpp>
 
+#include <atomic>
+#include <memory>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -1025,6 +1027,198 @@ TEST_CASE("keep-alive connections serve many gateway requests", "[unary]") {
     REQUIRE(res);
     REQUIRE(res->status == 200);
     CHECK(ParseBody<e2e::Book>(res->body).name() == "k" + std::to_string(i));
+  }
+}
+
+// ---------------------------------------------------------------------- CORS
+
+constexpr char kAppOrigin[] = "https://app.example";
+
+ServerConfig CorsConfig() {
+  ServerConfig config;
+  config.gateway.cors.allowed_origins = {kAppOrigin};
+  config.gateway.cors.allow_origin = [](std::string_view origin) {
+    const std::string_view suffix = ".example.org";
+    return origin.size() > suffix.size() && origin.substr(origin.size() - suffix.size()) == suffix;
+  };
+  config.gateway.cors.exposed_headers = {"X-Request-Id"};
+  return config;
+}
+
+RawResponse Preflight(RawConnection& conn, const std::string& target, const std::string& origin,
+                      const std::string& method, const std::string& headers = "") {
+  std::string request = "OPTIONS " + target + " HTTP/1.1\r\nHost: x\r\nOrigin: " + origin +
+                        "\r\nAccess-Control-Request-Method: " + method + "\r\n";
+  if (!headers.empty()) request += "Access-Control-Request-Headers: " + headers + "\r\n";
+  RawResponse res;
+  REQUIRE(conn.Send(request + "\r\n"));
+  REQUIRE(conn.ReadResponse(&res, 10s));
+  return res;
+}
+
+TEST_CASE("CORS: a preflight is answered on every gateway route", "[unary][cors]") {
+  TestServer server(CorsConfig());
+  RawConnection conn(server.port());
+  SECTION("a unary route: methods bound on the path, the asked headers, max-age") {
+    RawResponse res = Preflight(conn, "/v1/types", kAppOrigin, "POST", "content-type, x-trace");
+    CHECK(res.status == 200);
+    CHECK(res.header("Access-Control-Allow-Origin") == kAppOrigin);
+    CHECK(res.header("Access-Control-Allow-Methods") == "GET, POST");
+    CHECK(res.header("Access-Control-Allow-Headers") == "content-type, x-trace");
+    CHECK(res.header("Access-Control-Max-Age") == "600");
+    CHECK(!res.has_header("Access-Control-Allow-Credentials"));
+    CHECK(Lowercase(res.header("Vary")).find("origin") != std::string::npos);
+  }
+  SECTION("streaming routes and paths with variables, the same connection kept") {
+    for (const char* target : {"/v1/rooms/r1:echo", "/v1/watch/t1", "/v1/collect", "/v1/shelves/s1/books/b1"}) {
+      INFO(target);
+      RawResponse res = Preflight(conn, target, kAppOrigin, "GET");
+      CHECK(res.status == 200);
+      CHECK(res.header("Access-Control-Allow-Origin") == kAppOrigin);
+    }
+  }
+  SECTION("an origin the predicate allows") {
+    RawResponse res = Preflight(conn, "/v1/types", "https://tools.example.org", "POST");
+    CHECK(res.status == 200);
+    CHECK(res.header("Access-Control-Allow-Origin") == "https://tools.example.org");
+  }
+  SECTION("an origin not allowed is 403 without CORS headers") {
+    RawResponse res = Preflight(conn, "/v1/types", "https://evil.example", "POST");
+    CHECK(res.status == 403);
+    CHECK(!res.has_header("Access-Control-Allow-Origin"));
+    CHECK(ParseErrorBody(res.body).code == 7);
+  }
+  SECTION("a custom OPTIONS binding still serves plain OPTIONS; a preflight there is a preflight") {
+    RawResponse pre = Preflight(conn, "/v1/shelves/s1/books", kAppOrigin, "GET");
+    CHECK(pre.status == 200);
+    CHECK(pre.header("Access-Control-Allow-Methods") == "GET, OPTIONS, POST");
+    auto res = server.Client().Options("/v1/shelves/s1/books");
+    INFO(Describe(res));
+    REQUIRE(res);
+    CHECK(res->status == 200);
+    CHECK(res->body.find("shelves/s1") != std::string::npos);
+  }
+  SECTION("a path the gateway does not serve is left to httplib") {
+    RawResponse res = Preflight(conn, "/nowhere", kAppOrigin, "GET");
+    CHECK(res.status == 404);
+  }
+}
+
+TEST_CASE("CORS: responses to allowed origins carry the CORS headers, errors too", "[unary][cors]") {
+  SECTION("listed origin") {
+    TestServer server(CorsConfig());
+    httplib::Client client = server.Client();
+    httplib::Headers origin = {{"Origin", kAppOrigin}};
+    for (int i = 0; i < 4; ++i) {
+      const char* names[] = {"success", "service error", "405", "415"};
+      httplib::Result res = i == 0   ? client.Get("/v1/books/b1", origin)
+                            : i == 1 ? client.Get("/v1/status/5?message=gone", origin)
+                            : i == 2 ? client.Put("/v1/types", origin, "{}", "application/json")
+                                     : client.Post("/v1/types", origin, "x", "text/plain");
+      INFO(names[i] << ": " << Describe(res));
+      REQUIRE(res);
+      CHECK(res->get_header_value("Access-Control-Allow-Origin") == kAppOrigin);
+      CHECK(res->get_header_value("Access-Control-Expose-Headers").find("X-Request-Id") != std::string::npos);
+      CHECK(Lowercase(res->get_header_value("Vary")).find("origin") != std::string::npos);
+    }
+    auto other = client.Get("/v1/books/b1", {{"Origin", "https://evil.example"}});
+    REQUIRE(other);
+    CHECK(other->status == 200);  // served; the browser keeps the page from reading it
+    CHECK(!other->has_header("Access-Control-Allow-Origin"));
+    auto none = client.Get("/v1/books/b1");
+    REQUIRE(none);
+    CHECK(!none->has_header("Access-Control-Allow-Origin"));
+  }
+  SECTION("response metadata headers are exposed") {
+    TestServer server(CorsConfig());
+    std::string body = R"({"initial":[{"key":"initial-key","value":")" + Base64("iv") +
+                       R"("}],"trailers":[{"key":"trailer-key","value":")" + Base64("tv") + R"("}]})";
+    auto res = server.Client().Post("/v1/metadata", {{"Origin", kAppOrigin}}, body, "application/json");
+    INFO(Describe(res));
+    REQUIRE(res);
+    std::string exposed = Lowercase(res->get_header_value("Access-Control-Expose-Headers"));
+    CHECK(exposed.find("grpc-metadata-initial-key") != std::string::npos);
+    CHECK(exposed.find("grpc-trailer-trailer-key") != std::string::npos);
+  }
+  SECTION("\"*\" without credentials, echoed with credentials") {
+    for (bool credentials : {false, true}) {
+      ServerConfig config;
+      config.gateway.cors.allowed_origins = {"*"};
+      config.gateway.cors.allow_credentials = credentials;
+      TestServer server(config);
+      auto res = server.Client().Get("/v1/books/b1", {{"Origin", "https://any.example"}});
+      REQUIRE(res);
+      CHECK(res->get_header_value("Access-Control-Allow-Origin") == (credentials ? "https://any.example" : "*"));
+      CHECK(res->has_header("Access-Control-Allow-Credentials") == credentials);
+    }
+  }
+  SECTION("without CORS options nothing changes: a preflight is a 405") {
+    TestServer server;
+    RawConnection conn(server.port());
+    RawResponse res = Preflight(conn, "/v1/types", kAppOrigin, "POST");
+    CHECK(res.status == 405);
+    CHECK(!res.has_header("Access-Control-Allow-Origin"));
+  }
+}
+
+// The request hook of CorsConfig's gateway: a request id on every response,
+// 401 for requests without Authorization. Counts its calls.
+struct HookProbe {
+  std::atomic<int> calls{0};
+};
+
+ServerConfig HookConfig(const std::shared_ptr<HookProbe>& probe) {
+  ServerConfig config = CorsConfig();
+  config.gateway.request_hook = [probe](const httplib::Request& req, httplib::Response& res) {
+    int n = ++probe->calls;
+    res.set_header("X-Request-Id", "req-" + std::to_string(n));
+    if (!req.has_header("Authorization")) {
+      res.status = 401;
+      res.set_content(R"({"code":16,"message":"hook: no credentials","details":[]})", "application/json");
+      return grpcgw::HookResult::kAnswered;
+    }
+    return grpcgw::HookResult::kContinue;
+  };
+  return config;
+}
+
+TEST_CASE("a request hook runs before gateway routes, after CORS", "[unary][hook]") {
+  auto probe = std::make_shared<HookProbe>();
+  TestServer server(HookConfig(probe));
+  httplib::Client client = server.Client();
+  SECTION("it adds headers to the gateway's response") {
+    auto res = client.Get("/v1/books/b1", {{"Authorization", "Bearer t"}});
+    INFO(Describe(res));
+    REQUIRE(res);
+    CHECK(res->status == 200);
+    CHECK(res->get_header_value("X-Request-Id") == "req-1");
+  }
+  SECTION("it answers the request itself; the call never starts; CORS headers are there") {
+    auto res = client.Get("/v1/sleep/hooked?duration=0.01s", {{"Origin", kAppOrigin}});
+    INFO(Describe(res));
+    REQUIRE(res);
+    CHECK(res->status == 401);
+    CHECK(ParseErrorBody(res->body).message == "hook: no credentials");
+    CHECK(res->get_header_value("Access-Control-Allow-Origin") == kAppOrigin);
+    CHECK(server.service().events().WithPrefix("sleep:").empty());
+  }
+  SECTION("it runs before a 405") {
+    auto res = client.Put("/v1/types", "{}", "application/json");
+    REQUIRE(res);
+    CHECK(res->status == 401);
+  }
+  SECTION("a preflight never reaches it") {
+    RawConnection conn(server.port());
+    RawResponse res = Preflight(conn, "/v1/types", kAppOrigin, "POST", "authorization");
+    CHECK(res.status == 200);
+    CHECK(probe->calls == 0);
+  }
+  SECTION("user routes are not its business") {
+    CHECK(probe->calls == 0);
+    auto res = client.Get("/not-a-gateway-route");
+    REQUIRE(res);
+    CHECK(res->status == 404);
+    CHECK(probe->calls == 0);
   }
 }
 

@@ -108,6 +108,28 @@ TEST_CASE("the handshake accepts allowed origins and selects a subprotocol", "[w
   }
 }
 
+TEST_CASE("origins CORS allows may open WebSockets too", "[websocket][handshake][cors]") {
+  ServerConfig config;
+  config.gateway.cors.allowed_origins = {"https://app.example"};
+  config.gateway.cors.allow_origin = [](std::string_view origin) { return origin == "https://tools.example.org"; };
+  TestServer server(config);
+  for (const char* origin : {"https://app.example", "https://tools.example.org"}) {
+    DYNAMIC_SECTION("allowed: " << origin) {
+      WsClient ws(server.port());
+      REQUIRE(ws.Open("/v1/rooms/r:echo", std::string("Origin: ") + origin + "\r\n"));
+      REQUIRE(ws.SendText("{\"text\":\"hi\"}"));
+      std::string reply;
+      REQUIRE(ws.ReadText(&reply));
+      CHECK(Str(Json(reply), "text") == "hi");
+    }
+  }
+  SECTION("refused: an origin neither CORS nor the WebSocket options allow") {
+    WsClient ws(server.port());
+    CHECK_FALSE(ws.Open("/v1/rooms/r:echo", "Origin: https://evil.example\r\n"));
+    CHECK(ws.head.status == 403);
+  }
+}
+
 TEST_CASE("bidi: every message is echoed until the client half-closes", "[websocket][bidi]") {
   TestServer server;
   WsClient ws(server.port());
