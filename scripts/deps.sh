@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config ccache
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev libprotoc-dev protobuf-compiler
-  libcpp-httplib-dev rapidjson-dev catch2
+  libcpp-httplib-dev zlib1g-dev rapidjson-dev catch2
   curl python3 python3-websockets nodejs wrk
   nginx chromium      # tests/deploy (nginx in front of the example), tests/browser (its page)
   "$@"

@@ -81,6 +81,65 @@ struct ChunkedOptions {
   std::chrono::milliseconds idle_timeout{30000};
 };
 
+// Cross-origin requests from browsers (the Fetch standard's CORS protocol).
+// Off until an origin is allowed. When on, for every path a binding of the
+// gateway matches:
+//   - a preflight (OPTIONS with Origin and Access-Control-Request-Method) is
+//     answered 200 by the gateway, with the allowed methods, headers and
+//     max-age, before any hook or route runs; an origin not allowed gets 403;
+//   - every other response (unary, errors, SSE, chunked) to a request with
+//     an allowed Origin carries Access-Control-Allow-Origin (and -Credentials,
+//     -Expose-Headers when set);
+//   - a WebSocket upgrade from an allowed origin is accepted, as from the
+//     origins in WebSocketOptions::allowed_origins.
+struct CorsOptions {
+  // Origins allowed, each compared whole and case-insensitively
+  // ("https://app.example.com"), or "*" for every origin.
+  std::vector<std::string> allowed_origins;
+  // Decides the origins the list does not name, when set.
+  std::function<bool(std::string_view origin)> allow_origin;
+  // Methods a preflight may ask for; empty: every method bound on the path.
+  std::vector<std::string> allowed_methods;
+  // Request headers a preflight may ask for; empty: whatever it asks for.
+  std::vector<std::string> allowed_headers;
+  // Response headers the page may read besides the CORS-safelisted ones.
+  std::vector<std::string> exposed_headers;
+  // Also expose the Grpc-Metadata-* and Grpc-Trailer-* headers a unary
+  // response carries (stream heads expose `exposed_headers` only).
+  bool expose_grpc_metadata = true;
+  // Access-Control-Allow-Credentials: true (cookies, HTTP auth). With "*"
+  // the request's origin is echoed, as the standard requires.
+  bool allow_credentials = false;
+  // How long a browser may cache a preflight; 0 sends no Access-Control-Max-Age.
+  std::chrono::seconds max_age{600};
+
+  bool enabled() const { return !allowed_origins.empty() || static_cast<bool>(allow_origin); }
+};
+
+// What a request hook decided.
+enum class HookResult {
+  kContinue,  // serve the request (headers the hook added to the response stay)
+  kAnswered,  // send the response as the hook left it (set its status)
+};
+
+// Runs for every request to a path of the gateway's bindings, after routing
+// and CORS (preflights never reach it; CORS headers are already on the
+// response) and before anything else: 405 and 400 answers, reading the body,
+// the call. It may answer the request itself (authentication, rate limits)
+// or add response headers (request ids), which every transport sends (not
+// the 101 of a WebSocket). Runs on the request's worker thread, concurrently
+// with other requests.
+using RequestHook = std::function<HookResult(const httplib::Request& req, httplib::Response& res)>;
+
+struct CompressionOptions {
+  // A response body of at least this many bytes, of a compressible media
+  // type (JSON, text/*, XML, JavaScript, SVG), is gzipped when the request's
+  // Accept-Encoding accepts gzip; smaller ones go out as they are.
+  // SIZE_MAX compresses nothing. Streams (SSE, chunked, WebSocket) are
+  // never compressed.
+  size_t min_bytes = 1024;
+};
+
 // Decides which request headers become gRPC metadata, and under what key.
 // Return false to drop the header. `key` is the header name as received.
 using HeaderMatcher = std::function<bool(std::string_view key, std::string* metadata_key)>;
@@ -117,6 +176,9 @@ struct GatewayOptions {
   // Deadline for calls whose request has no Grpc-Timeout; 0 = none.
   std::chrono::milliseconds default_timeout{0};
 
+  // See RequestHook.
+  RequestHook request_hook;
+
   // Called before an error response is written (unary, and stream errors
   // before the first message); it may change the response. The default body
   // is already set.
@@ -125,6 +187,8 @@ struct GatewayOptions {
   SseOptions sse;
   WebSocketOptions websocket;
   ChunkedOptions chunked;
+  CompressionOptions compression;
+  CorsOptions cors;
 };
 
 }  // namespace grpcgw

@@ -14,6 +14,8 @@
 
 #include <grpcpp/support/status.h>
 
+#include "grpcgw/json.h"
+
 namespace grpcgw {
 
 // The HTTP status for a gRPC code; 500 for codes outside the table.
@@ -21,7 +23,8 @@ int HttpStatusFromCode(grpc::StatusCode code);
 
 // {"code":<code>,"message":<message>,"details":[<Any JSON>...]}. Details that
 // cannot be printed (an unknown Any type) are left out, and the message says so.
-std::string StatusToJson(const grpc::Status& status);
+// The details are printed with `options` (the gateway passes its json_output).
+std::string StatusToJson(const grpc::Status& status, const JsonOptions& options = {});
 
 }  // namespace grpcgw
 

@@ -49,6 +49,8 @@ BodyReader::BodyReader(Connection& conn, const httplib::Request& req, size_t max
   } else if (req.has_header("Content-Length")) {
     const std::string& v = req.get_header_value("Content-Length");
     char* end = nullptr;
+    // Digits only; a value beyond 64 bits saturates (strtoull gives
+    // ULLONG_MAX), which is over any limit: 413.
     unsigned long long n = std::strtoull(v.c_str(), &end, 10);
     if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos || end == nullptr || *end != '\0') {
       framing_error_ = "request body: malformed Content-Length \"" + v + "\"";

@@ -5,7 +5,11 @@
 #include <algorithm>
 #include <chrono>
 #include <iterator>
+#include <limits>
+#include <type_traits>
 
+#include "gateway/compression.h"
+#include "gateway/cors.h"
 #include "gateway/gateway_state.h"
 #include "gateway/request_headers.h"
 #include "grpcgw/status.h"
@@ -23,15 +27,40 @@ void LowerInPlace(std::string* s) {
   }
 }
 
+// Keys gRPC reserves for itself (grpc-status, grpc-message,
+// grpc-status-details-bin, grpc-timeout, grpc-encoding, ...), in lower case.
+bool IsReservedMetadataKey(std::string_view key) {
+  return key.size() >= 5 && (key[0] == 'g' || key[0] == 'G') && (key[1] == 'r' || key[1] == 'R') &&
+         (key[2] == 'p' || key[2] == 'P') && (key[3] == 'c' || key[3] == 'C') && key[4] == '-';
+}
+
 bool EndsWith(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+// now + timeout, or the largest time point when that is beyond it (which
+// gRPC takes as no deadline at all).
+std::chrono::system_clock::time_point DeadlineAfter(std::chrono::nanoseconds timeout) {
+  using Clock = std::chrono::system_clock;
+  const Clock::time_point now = Clock::now();
+  // Compared in nanoseconds, system_clock's own unit here, so no
+  // conversion can overflow.
+  static_assert(std::is_same_v<Clock::duration, std::chrono::nanoseconds>);
+  const std::chrono::nanoseconds room = Clock::time_point::max() - now;
+  if (timeout >= room) return Clock::time_point::max();
+  return now + timeout;
+}
+
+std::chrono::nanoseconds SaturatingNanos(std::chrono::milliseconds ms) {
+  constexpr long long kMaxMs = std::numeric_limits<long long>::max() / 1000000;
+  return ms.count() > kMaxMs ? std::chrono::nanoseconds::max() : std::chrono::nanoseconds(ms);
 }
 
 }  // namespace
 
 void WriteError(RequestContext& ctx, const grpc::Status& status, int http_status) {
   ctx.res.status = http_status != 0 ? http_status : HttpStatusFromCode(status.error_code());
-  ctx.res.set_content(StatusToJson(status), "application/json");
+  ctx.res.set_content(StatusToJson(status, ctx.options.json_output), "application/json");
   if (status.error_code() == grpc::StatusCode::UNAUTHENTICATED &&
       !ctx.res.has_header("WWW-Authenticate")) {
     ctx.res.set_header("WWW-Authenticate", "Bearer");
@@ -64,8 +93,7 @@ grpc::Status MakeClientContext(const RequestContext& ctx, std::unique_ptr<grpc::
                             "header \"Grpc-Timeout\": expected 1 to 8 digits and a unit (H, M, S, m, u, n), got \"" +
                                 value + "\"");
       }
-      context->set_deadline(std::chrono::system_clock::now() +
-                            std::chrono::duration_cast<std::chrono::system_clock::duration>(timeout));
+      context->set_deadline(DeadlineAfter(timeout));
       has_deadline = true;
       continue;
     }
@@ -85,7 +113,10 @@ grpc::Status MakeClientContext(const RequestContext& ctx, std::unique_ptr<grpc::
     } else if (!DefaultHeaderKey(lower, &key)) {
       continue;
     }
-    if (!ValidMetadataKey(key) || key.rfind("grpc-", 0) == 0) {
+    // gRPC's own keys (grpc-status, grpc-message, grpc-timeout, ...) are
+    // not the client's to set: left out, as gRPC implementations do.
+    if (IsReservedMetadataKey(key)) continue;
+    if (!ValidMetadataKey(key)) {
       return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                           "header \"" + name + "\": \"" + key + "\" is not a valid metadata key");
     }
@@ -116,10 +147,52 @@ grpc::Status MakeClientContext(const RequestContext& ctx, std::unique_ptr<grpc::
   if (host.empty()) host = ctx.req.get_header_value("Host");
   if (!host.empty() && ValidMetadataValue(host)) context->AddMetadata("x-forwarded-host", host);
   if (!has_deadline && ctx.options.default_timeout.count() > 0) {
-    context->set_deadline(std::chrono::system_clock::now() + ctx.options.default_timeout);
+    context->set_deadline(DeadlineAfter(SaturatingNanos(ctx.options.default_timeout)));
   }
   *out = std::move(context);
   return grpc::Status::OK;
+}
+
+void SetResponseHeader(httplib::Response& res, const std::string& name, const std::string& value) {
+  auto range = res.headers.equal_range(name);
+  res.headers.erase(range.first, range.second);
+  res.set_header(name, value);
+}
+
+void AppendResponseHeaderList(httplib::Response& res, const std::string& name, const std::string& value) {
+  std::string current = res.get_header_value(name);
+  SetResponseHeader(res, name, current.empty() ? value : current + ", " + value);
+}
+
+void FinishResponseBody(RequestContext& ctx) {
+  httplib::Response& res = ctx.res;
+  ExposeMetadataHeaders(ctx.options.cors, res);
+  if (res.body.empty() || res.content_provider_) return;
+  const std::string content_type = res.get_header_value("Content-Type");
+  if (res.body.size() >= ctx.options.compression.min_bytes && IsCompressibleType(content_type) &&
+      !res.has_header("Content-Encoding")) {
+    // What the body is made of depends on Accept-Encoding: caches must know.
+    AppendResponseHeaderList(res, "Vary", "Accept-Encoding");
+    if (AcceptsGzip(ctx.req.get_header_value("Accept-Encoding"))) {
+      std::string compressed;
+      if (GzipCompress(res.body, &compressed)) {
+        res.body.swap(compressed);
+        res.set_header("Content-Encoding", "gzip");
+      }
+    }
+  }
+  // cpp-httplib 0.11.4 compresses a body held in memory whenever the
+  // request's Accept-Encoding mentions br or gzip and the Content-Type is
+  // one it compresses, whatever its size and even when it is already
+  // encoded; a content provider of known length it sends as it is. So a
+  // body httplib would compress is handed over that way.
+  if (httplib::detail::encoding_type(ctx.req, res) == httplib::detail::EncodingType::None) return;
+  auto body = std::make_shared<std::string>(std::move(res.body));
+  res.body.clear();
+  res.set_content_provider(body->size(), content_type,
+                           [body](size_t offset, size_t length, httplib::DataSink& sink) {
+                             return sink.write(body->data() + offset, length);
+                           });
 }
 
 void AddResponseMetadataHeaders(const grpc::ClientContext& context, bool trailers,
@@ -127,6 +200,9 @@ void AddResponseMetadataHeaders(const grpc::ClientContext& context, bool trailer
   const auto& md = trailers ? context.GetServerTrailingMetadata() : context.GetServerInitialMetadata();
   const std::string prefix = trailers ? "Grpc-Trailer-" : "Grpc-Metadata-";
   for (const auto& [k, v] : md) {
+    // gRPC's own trailers (grpc-status-details-bin, ...): the status is the
+    // HTTP status and the JSON body.
+    if (IsReservedMetadataKey(std::string_view(k.data(), k.size()))) continue;
     std::string key(k.data(), k.size());
     std::string value(v.data(), v.size());
     if (EndsWith(key, "-bin")) value = Base64Encode(value);

@@ -254,7 +254,7 @@ void ServeChunked(RequestContext& ctx) {
     }
   }
 
-  httplib::Headers headers;
+  httplib::Headers headers = ctx.res.headers;  // what dispatch set (CORS, the request hook)
   AddResponseMetadataHeaders(*call->context(), false, &headers);
   std::unique_ptr<ChunkWriter> out = ChunkWriter::Start(ctx.conn, 200, "application/x-ndjson", headers);
 
@@ -295,7 +295,7 @@ void ServeChunked(RequestContext& ctx) {
     return;
   }
   grpc::Status status = FinalStatus(*call, reader.get(), &http_status);
-  if (!status.ok()) out->Write(Record(ctx.options, true, StatusToJson(status)));
+  if (!status.ok()) out->Write(Record(ctx.options, true, StatusToJson(status, ctx.options.json_output)));
   out->Finish();
   if (!reader || reader->ConnectionReusable()) ctx.conn.ReleaseAfterHandler(true);
 }

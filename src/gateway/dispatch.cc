@@ -7,6 +7,7 @@
 
 #include <stdexcept>
 
+#include "gateway/cors.h"
 #include "gateway/request_body.h"
 #include "grpcgw/gateway.h"
 #include "routing/query.h"
@@ -37,6 +38,17 @@ bool HeaderHasToken(const httplib::Request& req, const char* header, const char*
     start = end + 1;
   }
   return false;
+}
+
+bool IsWebSocketUpgrade(const httplib::Request& req) {
+  return HeaderHasToken(req, "Upgrade", "websocket") && HeaderHasToken(req, "Connection", "upgrade");
+}
+
+// The request announces a body (that nothing has read yet).
+bool RequestDeclaresBody(const httplib::Request& req) {
+  if (req.has_header("Transfer-Encoding")) return true;
+  const std::string length = req.get_header_value("Content-Length");
+  return !length.empty() && length.find_first_not_of('0') != std::string::npos;
 }
 
 bool AcceptsEventStream(const httplib::Request& req) {
@@ -171,35 +183,111 @@ httplib::Server::HandlerResponse GatewayDispatch::Handle(const httplib::Request&
   std::string error;
   Router::Outcome outcome = router_.Lookup(req.method, path, &match, &allowed, &error);
   if (outcome == Router::Outcome::kNotFound) return httplib::Server::HandlerResponse::Unhandled;
+  if (outcome == Router::Outcome::kMethodNotAllowed && req.method == "GET" && IsWebSocketUpgrade(req)) {
+    outcome = RouteWebSocketUpgrade(path, allowed, &match);
+  }
 
-  static const GatewayOptions kDefaultOptions;  // for 405 and 400 answers, which have no binding
+  // 405 answers have no binding: the options (CORS, hook, error handler)
+  // are those of the gateway one of the path's bindings belongs to. A path
+  // that cannot be decoded (400) belongs to no gateway.
+  static const GatewayOptions kDefaultOptions;
   const CompiledBinding* binding = outcome == Router::Outcome::kMatch ? bindings_[match.target].get() : nullptr;
+  const CompiledBinding* any_binding = binding;
+  if (any_binding == nullptr && outcome == Router::Outcome::kMethodNotAllowed) {
+    any_binding = BindingForPath(path, allowed);
+  }
   RequestContext ctx{req, res, *conn, binding ? *binding : *bindings_.front(),
-                     binding ? binding->gateway->options : kDefaultOptions, nullptr};
+                     any_binding ? any_binding->gateway->options : kDefaultOptions, nullptr};
   try {
-    if (outcome == Router::Outcome::kMethodNotAllowed) {
-      std::string allow;
-      for (const auto& m : allowed) allow += (allow.empty() ? "" : ", ") + m;
-      res.set_header("Allow", allow);
-      // The server read the body (if any) before the handler ran, and skips it.
-      WriteError(ctx, grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
-                                   "method " + req.method + " not allowed for " + std::string(path) +
-                                       " (allowed: " + allow + ")"),
-                 405);
-      return httplib::Server::HandlerResponse::Handled;
+    const CorsOptions& cors = ctx.options.cors;
+    if (cors.enabled() && IsPreflight(req)) {
+      // Answered before any hook or route: a preflight carries no
+      // credentials.
+      std::vector<std::string> methods = allowed;
+      if (outcome == Router::Outcome::kMatch) methods = MethodsOnPath(path);
+      if (!ctx.conn.body_buffered()) ctx.conn.CloseAfterResponse();  // not read
+      AnswerPreflight(cors, req, methods, res);
+    } else {
+      AddCorsHeaders(cors, req, res);
+      if (ctx.options.request_hook && ctx.options.request_hook(req, res) == HookResult::kAnswered) {
+        if (!ctx.conn.body_buffered()) ctx.conn.CloseAfterResponse();  // not read
+        if (res.status == -1) res.status = 200;
+      } else if (outcome == Router::Outcome::kMethodNotAllowed) {
+        std::string allow;
+        for (const auto& m : allowed) allow += (allow.empty() ? "" : ", ") + m;
+        res.set_header("Allow", allow);
+        // The server read the body (if any) before the handler ran, and skips it.
+        WriteError(ctx, grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                                     "method " + req.method + " not allowed for " + std::string(path) +
+                                         " (allowed: " + allow + ")"),
+                   405);
+      } else if (outcome == Router::Outcome::kBadRequest) {
+        WriteError(ctx, grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, error), 400);
+      } else {
+        Serve(ctx, match, query);
+      }
     }
-    if (outcome == Router::Outcome::kBadRequest) {
-      WriteError(ctx, grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, error), 400);
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    Serve(ctx, match, query);
   } catch (const std::exception& e) {
     ctx.conn.CloseAfterResponse();
     if (!ctx.conn.taken_over()) {
       WriteError(ctx, grpc::Status(grpc::StatusCode::INTERNAL, std::string("gateway fault: ") + e.what()), 500);
     }
   }
+  if (!ctx.conn.taken_over()) FinishResponseBody(ctx);
   return httplib::Server::HandlerResponse::Handled;
+}
+
+// Some binding matching `path` under one of `methods`, or null.
+const CompiledBinding* GatewayDispatch::BindingForPath(std::string_view path,
+                                                       const std::vector<std::string>& methods) const {
+  for (const std::string& verb : methods) {
+    Router::Match m;
+    std::vector<std::string> ignored_methods;
+    std::string ignored_error;
+    if (router_.Lookup(verb, path, &m, &ignored_methods, &ignored_error) == Router::Outcome::kMatch) {
+      return bindings_[m.target].get();
+    }
+  }
+  return nullptr;
+}
+
+// Every method bound on `path`: the router never matches the empty method
+// (it refuses to add one), so a lookup for it lists them all.
+std::vector<std::string> GatewayDispatch::MethodsOnPath(std::string_view path) const {
+  Router::Match ignored_match;
+  std::vector<std::string> methods;
+  std::string ignored_error;
+  if (router_.Lookup("", path, &ignored_match, &methods, &ignored_error) != Router::Outcome::kMethodNotAllowed) {
+    methods.clear();
+  }
+  return methods;
+}
+
+// A browser opens a WebSocket with GET only, while bidi and client-streaming
+// methods are usually bound with POST. A GET upgrade on a path that no GET
+// binding claims goes to the streaming method (with WebSocket enabled) bound
+// there under another verb, if exactly one is; otherwise it stays a 405.
+Router::Outcome GatewayDispatch::RouteWebSocketUpgrade(std::string_view path,
+                                                       const std::vector<std::string>& methods,
+                                                       Router::Match* match) const {
+  const MethodSpec* chosen = nullptr;
+  Router::Match chosen_match;
+  for (const std::string& verb : methods) {
+    Router::Match m;
+    std::vector<std::string> ignored_methods;
+    std::string ignored_error;
+    if (router_.Lookup(verb, path, &m, &ignored_methods, &ignored_error) != Router::Outcome::kMatch) continue;
+    const MethodSpec* method = bindings_[m.target]->method;
+    if (method->kind == MethodKind::kUnary || !method->transports.websocket) continue;
+    if (chosen != nullptr && chosen != method) return Router::Outcome::kMethodNotAllowed;  // ambiguous
+    if (chosen == nullptr) {
+      chosen = method;
+      chosen_match = std::move(m);
+    }
+  }
+  if (chosen == nullptr) return Router::Outcome::kMethodNotAllowed;
+  *match = std::move(chosen_match);
+  return Router::Outcome::kMatch;
 }
 
 void GatewayDispatch::Serve(RequestContext& ctx, const Router::Match& match, std::string_view query) {
@@ -228,13 +316,30 @@ void GatewayDispatch::Serve(RequestContext& ctx, const Router::Match& match, std
   const TransportOptions& t = method.transports;
   const httplib::Request& req = ctx.req;
   bool is_get = req.method == "GET";
-  if (t.websocket && is_get && HeaderHasToken(req, "Upgrade", "websocket") &&
-      HeaderHasToken(req, "Connection", "upgrade")) {
+  if (t.websocket && is_get && IsWebSocketUpgrade(req)) {
+    // An origin CORS allows may open WebSockets too.
+    const std::string origin = req.get_header_value("Origin");
+    if (!origin.empty() && ctx.options.cors.enabled() && OriginAllowed(ctx.options.cors, origin)) {
+      GatewayOptions options = ctx.options;
+      options.websocket.allowed_origins.push_back(origin);
+      RequestContext ws_ctx{ctx.req, ctx.res, ctx.conn, ctx.binding, options, std::move(ctx.request)};
+      return ServeWebSocket(ws_ctx);
+    }
     return ServeWebSocket(ctx);
   }
   bool streams_responses = method.kind == MethodKind::kServerStreaming || method.kind == MethodKind::kBidiStreaming;
   if (t.sse && is_get && streams_responses && AcceptsEventStream(req)) return ServeSse(ctx);
-  if (t.chunked) return ServeChunked(ctx);
+  if (t.chunked) {
+    // A streamed upload is refused by its media type before its call starts,
+    // as a unary body is.
+    HttpError media_error;
+    if ((method.kind == MethodKind::kClientStreaming || method.kind == MethodKind::kBidiStreaming) &&
+        !CheckStreamedUploadMedia(ctx, &media_error)) {
+      if (!ctx.conn.body_buffered()) ctx.conn.CloseAfterResponse();  // the body was not read
+      return WriteHttpError(ctx, media_error);
+    }
+    return ServeChunked(ctx);
+  }
   if (!ctx.conn.body_buffered()) ctx.conn.CloseAfterResponse();
   WriteError(ctx, grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
                                "no transport of " + method.grpc_path +

@@ -13,6 +13,7 @@
 #include <httplib.h>
 
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -39,6 +40,10 @@ class GatewayDispatch {
 
  private:
   void Serve(RequestContext& ctx, const Router::Match& match, std::string_view query);
+  const CompiledBinding* BindingForPath(std::string_view path, const std::vector<std::string>& methods) const;
+  std::vector<std::string> MethodsOnPath(std::string_view path) const;
+  Router::Outcome RouteWebSocketUpgrade(std::string_view path, const std::vector<std::string>& methods,
+                                        Router::Match* match) const;
 
   Router router_;
   std::vector<std::unique_ptr<CompiledBinding>> bindings_;  // index = router target

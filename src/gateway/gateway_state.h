@@ -103,6 +103,17 @@ void AddResponseMetadataHeaders(const grpc::ClientContext& context, bool trailer
                                 httplib::Headers* headers);
 
 
+// Sets a response header, replacing any of that name (httplib's set_header
+// adds one more).
+void SetResponseHeader(httplib::Response& res, const std::string& name, const std::string& value);
+// Appends `value` to a comma-separated list header (Vary, ...), creating it.
+void AppendResponseHeaderList(httplib::Response& res, const std::string& name, const std::string& value);
+
+// Last step of a response httplib writes (not taken over): gzips a body of
+// at least options.compression.min_bytes when the client accepts gzip, and
+// keeps httplib from compressing what the gateway decided to leave alone.
+void FinishResponseBody(RequestContext& ctx);
+
 // Transports, each in its own file.
 void ServeUnary(RequestContext& ctx);
 void ServeSse(RequestContext& ctx);

@@ -6,6 +6,7 @@
 
 #include <google/protobuf/descriptor.h>
 
+#include "gateway/compression.h"
 #include "grpcgw/json.h"
 
 namespace grpcgw {
@@ -38,6 +39,23 @@ bool IsJsonContentType(const std::string& content_type) {
          strcasecmp(media.c_str() + media.size() - 5, "+json") == 0;
 }
 
+bool CheckStreamedUploadMedia(const RequestContext& ctx, HttpError* http_error) {
+  const std::string encoding = ctx.req.get_header_value("Content-Encoding");
+  if (ParseContentEncoding(encoding) != BodyEncoding::kIdentity) {
+    *http_error = HttpError{415, 3, "Content-Encoding \"" + encoding +
+                                        "\" is not supported for a streamed upload: send identity"};
+    return false;
+  }
+  if (ctx.binding.raw_request_body) return true;
+  const std::string content_type = ctx.req.get_header_value("Content-Type");
+  std::string media = content_type.substr(0, content_type.find(';'));
+  while (!media.empty() && (media.back() == ' ' || media.back() == '\t')) media.pop_back();
+  if (IsJsonContentType(content_type) || strcasecmp(media.c_str(), "application/x-ndjson") == 0) return true;
+  *http_error = HttpError{415, 3, "Content-Type \"" + content_type +
+                                      "\" is not supported: send application/json or application/x-ndjson"};
+  return false;
+}
+
 grpc::Status MergeBodyElement(const CompiledBinding& binding, const GatewayOptions& options,
                               std::string_view json, google::protobuf::Message* request) {
   // The body goes into a fresh message, and what the path bound is merged
@@ -59,6 +77,38 @@ grpc::Status MergeBodyElement(const CompiledBinding& binding, const GatewayOptio
   return grpc::Status::OK;
 }
 
+namespace {
+
+// Reads a gzip body and inflates it as it arrives; the inflated size is
+// bounded like a plain body's.
+bool ReadGzipBody(BodyReader& reader, size_t max_bytes, std::string* body, HttpError* http_error) {
+  GzipInflater inflater(max_bytes);
+  char buf[16384];
+  std::string error;
+  GzipInflater::Result r = GzipInflater::Result::kOk;
+  for (;;) {
+    long got = reader.Read(buf, sizeof buf, http_error);
+    if (got < 0) return false;
+    if (got == 0) {
+      r = inflater.Finish(&error);
+      break;
+    }
+    r = inflater.Feed(buf, static_cast<size_t>(got), body, &error);
+    if (r != GzipInflater::Result::kOk) break;
+  }
+  if (r == GzipInflater::Result::kTooLarge) {
+    *http_error = HttpError{413, 8, error + " (max_request_body_bytes)"};
+    return false;
+  }
+  if (r == GzipInflater::Result::kCorrupt) {
+    *http_error = HttpError{400, 3, error};
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 grpc::Status ReadRequestBody(RequestContext& ctx, HttpError* http_error) {
   BodyReader reader(ctx.conn, ctx.req, ctx.options.max_request_body_bytes,
                     std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -68,12 +118,11 @@ grpc::Status ReadRequestBody(RequestContext& ctx, HttpError* http_error) {
     return grpc::Status::OK;
   }
   const std::string content_type = ctx.req.get_header_value("Content-Type");
-  if (ctx.req.has_header("Content-Encoding")) {
-    std::string enc = ctx.req.get_header_value("Content-Encoding");
-    if (strcasecmp(enc.c_str(), "identity") != 0) {
-      *http_error = HttpError{415, 3, "Content-Encoding \"" + enc + "\" is not supported"};
-      return grpc::Status::OK;
-    }
+  const BodyEncoding encoding = ParseContentEncoding(ctx.req.get_header_value("Content-Encoding"));
+  if (encoding == BodyEncoding::kUnsupported) {
+    *http_error = HttpError{415, 3, "Content-Encoding \"" + ctx.req.get_header_value("Content-Encoding") +
+                                        "\" is not supported: send identity or gzip"};
+    return grpc::Status::OK;
   }
   if (!ctx.binding.raw_request_body && !IsJsonContentType(content_type)) {
     *http_error = HttpError{415, 3, "Content-Type \"" + content_type +
@@ -81,7 +130,11 @@ grpc::Status ReadRequestBody(RequestContext& ctx, HttpError* http_error) {
     return grpc::Status::OK;
   }
   std::string body;
-  if (!reader.ReadAll(&body, http_error)) return grpc::Status::OK;
+  if (encoding == BodyEncoding::kGzip) {
+    if (!ReadGzipBody(reader, ctx.options.max_request_body_bytes, &body, http_error)) return grpc::Status::OK;
+  } else if (!reader.ReadAll(&body, http_error)) {
+    return grpc::Status::OK;
+  }
 
   google::protobuf::Message* request = ctx.request.get();
   if (ctx.binding.raw_request_body) {

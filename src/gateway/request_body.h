@@ -27,6 +27,12 @@ grpc::Status ReadRequestBody(RequestContext& ctx, HttpError* http_error);
 grpc::Status MergeBodyElement(const CompiledBinding& binding, const GatewayOptions& options,
                               std::string_view json, google::protobuf::Message* request);
 
+// For a streamed upload (client-streaming or bidi over chunked transfer):
+// false, with a 415 in *http_error, when its Content-Type or
+// Content-Encoding is one the stream cannot read (the unary rules, with
+// NDJSON also accepted; no Content-Encoding but identity).
+bool CheckStreamedUploadMedia(const RequestContext& ctx, HttpError* http_error);
+
 // True if Content-Type is acceptable as JSON (absent, application/json,
 // application/*+json, with any parameters).
 bool IsJsonContentType(const std::string& content_type);

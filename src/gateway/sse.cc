@@ -137,7 +137,7 @@ class SseStream final : public AsyncStream {
         io_->Write(SseWriter::FormatEvent(eos.data, eos.event, eos.id));
       }
     } else {
-      io_->Write(SseWriter::FormatEvent(StatusToJson(status), "failure"));
+      io_->Write(SseWriter::FormatEvent(StatusToJson(status, options_.json_output), "failure"));
     }
     io_->Finish(false);
   }

@@ -35,7 +35,7 @@ int HttpStatusFromCode(grpc::StatusCode code) {
   }
 }
 
-std::string StatusToJson(const grpc::Status& status) {
+std::string StatusToJson(const grpc::Status& status, const JsonOptions& options) {
   std::string message = status.error_message();
   std::string details = "[";
   if (!status.error_details().empty()) {
@@ -45,7 +45,7 @@ std::string StatusToJson(const grpc::Status& status) {
       size_t skipped = 0;
       for (const auto& any : rpc.details()) {
         std::string json;
-        if (!MessageToJson(any, &json).ok()) {
+        if (!MessageToJson(any, &json, options).ok()) {
           ++skipped;
           continue;
         }

@@ -1142,7 +1142,7 @@ HttpServer::HttpServer(const HttpServerOptions& options)
       res.headers.erase("Connection");
       res.set_header("Connection", "close");
     }
-    if (req.method != "HEAD" && !res.body.empty()) c->stream_->HoldNextWrite();
+    if (req.method != "HEAD" && (!res.body.empty() || res.content_length_ > 0)) c->stream_->HoldNextWrite();
   });
   httplib::Server::set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     if (gateway_hook_ && gateway_hook_(req, res) == HandlerResponse::Handled) {
@@ -1154,7 +1154,7 @@ HttpServer::HttpServer(const HttpServerOptions& options)
   // Errors httplib makes itself (no route, bad request line, ...) get the
   // same JSON body as the gateway's own errors.
   set_error_handler([](const httplib::Request& req, httplib::Response& res) {
-    if (!res.body.empty()) return;
+    if (!res.body.empty() || res.content_provider_) return;
     std::string message = res.status == 404 ? "no route for " + req.method + " " + req.path
                                             : internal::ReasonPhrase(res.status);
     res.set_content("{\"code\":" + std::to_string(GrpcCodeForHttpStatus(res.status)) +

@@ -263,6 +263,49 @@ TEST_CASE("request body framing that cannot be trusted is refused", "[chunked][e
   }
 }
 
+TEST_CASE("streamed uploads follow the unary media rules: 415 before the call starts", "[chunked][e2e]") {
+  TestServer server;
+  const std::string body = Chunk("{\"text\":\"a\"}\n") + kLastChunk;
+  struct Row {
+    const char* name;
+    std::string headers;
+    std::string message_part;
+  };
+  const std::vector<Row> refused = {
+      {"text/plain", "Content-Type: text/plain\r\n", "Content-Type"},
+      {"form-urlencoded", "Content-Type: application/x-www-form-urlencoded\r\n", "Content-Type"},
+      {"Content-Encoding br", "Content-Type: application/json\r\nContent-Encoding: br\r\n", "Content-Encoding"},
+      {"Content-Encoding gzip", "Content-Encoding: gzip\r\n", "Content-Encoding"},
+  };
+  for (const char* target : {"/v1/collect", "/v1/rooms/r1:echo"}) {
+    for (const Row& row : refused) {
+      DYNAMIC_SECTION(target << " " << row.name) {
+        RawConnection conn(server.port());
+        RawResponse res = Exchange(conn, ChunkedHead("POST", target, row.headers) + body);
+        CHECK(res.status == 415);
+        ErrorBody error = ParseErrorBody(res.body);
+        CHECK(error.valid);
+        CHECK(error.code == 3);
+        INFO("message: " << error.message);
+        CHECK(error.message.find(row.message_part) != std::string::npos);
+        // Refused before the call started.
+        CHECK(server.service().events().WithPrefix("collect:").empty());
+        CHECK(server.service().events().WithPrefix("echo:").empty());
+      }
+    }
+  }
+  SECTION("JSON and NDJSON are accepted") {
+    for (const char* type : {"application/json", "application/x-ndjson", "application/json; charset=utf-8"}) {
+      INFO(type);
+      RawConnection conn(server.port());
+      RawResponse res =
+          Exchange(conn, ChunkedHead("POST", "/v1/collect", std::string("Content-Type: ") + type + "\r\n") + body);
+      CHECK(res.status == 200);
+      CHECK(res.body == CollectJson("a", 0, 1));
+    }
+  }
+}
+
 TEST_CASE("chunked request with a huge message over the limit is refused without reading it all",
           "[chunked][e2e]") {
   ServerConfig config;

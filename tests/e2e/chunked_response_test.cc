@@ -48,6 +48,47 @@ struct FramingRow {
   std::string error_body;  // for a failure before data
 };
 
+TEST_CASE("CORS headers and the request hook's headers are on chunked stream heads", "[chunked][cors]") {
+  ServerConfig config;
+  config.gateway.cors.allowed_origins = {"https://app.example"};
+  config.gateway.request_hook = [](const httplib::Request&, httplib::Response& res) {
+    res.set_header("X-Request-Id", "chunked-1");
+    return grpcgw::HookResult::kContinue;
+  };
+  TestServer server(config);
+  const std::string origin = "Origin: https://app.example\r\n";
+  SECTION("server-streaming") {
+    RawConnection conn(server.port());
+    REQUIRE(conn.Send(GetRequest("/v1/watch/c?count=2", origin)));
+    RawResponse res;
+    REQUIRE(conn.ReadResponse(&res, 5s));
+    CHECK(res.status == 200);
+    CHECK(res.header("Content-Type") == "application/x-ndjson");
+    CHECK(res.header("Access-Control-Allow-Origin") == "https://app.example");
+    CHECK(res.header("X-Request-Id") == "chunked-1");
+  }
+  SECTION("bidi, full duplex") {
+    RawConnection conn(server.port());
+    REQUIRE(conn.Send(chunked_test::ChunkedHead("POST", "/v1/rooms/r1:echo", origin) +
+                      Chunk("{\"text\":\"a\"}\n") + kLastChunk));
+    RawResponse res;
+    REQUIRE(conn.ReadResponse(&res, 5s));
+    CHECK(res.status == 200);
+    CHECK(res.header("Access-Control-Allow-Origin") == "https://app.example");
+    CHECK(res.header("X-Request-Id") == "chunked-1");
+  }
+  SECTION("client-streaming (one response)") {
+    RawConnection conn(server.port());
+    REQUIRE(conn.Send(chunked_test::ChunkedHead("POST", "/v1/collect", origin) + Chunk("{\"value\":1}") +
+                      kLastChunk));
+    RawResponse res;
+    REQUIRE(conn.ReadResponse(&res, 5s));
+    CHECK(res.status == 200);
+    CHECK(res.header("Access-Control-Allow-Origin") == "https://app.example");
+    CHECK(res.header("X-Request-Id") == "chunked-1");
+  }
+}
+
 TEST_CASE("chunked response framing is exact for success, failure after data and failure before data",
           "[chunked][e2e]") {
   const std::string status5 = "{\"code\":5,\"message\":\"gone away\",\"details\":[]}";

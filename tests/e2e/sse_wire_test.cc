@@ -150,6 +150,35 @@ TEST_CASE("an SSE GET answers 200 with the event-stream headers, uncompressed", 
   }
 }
 
+TEST_CASE("CORS headers and the request hook's headers are on the stream head and on early errors",
+          "[sse][cors]") {
+  ServerConfig config;
+  config.gateway.cors.allowed_origins = {"https://app.example"};
+  config.gateway.request_hook = [](const httplib::Request&, httplib::Response& res) {
+    res.set_header("X-Request-Id", "sse-1");
+    return grpcgw::HookResult::kContinue;
+  };
+  TestServer server(config);
+  SECTION("the stream") {
+    SseStream s(server.port());
+    REQUIRE(s.Open("/v1/watch/c?count=1", "Origin: https://app.example\r\n"));
+    CHECK(s.head.status == 200);
+    CHECK(s.head.header("Content-Type") == "text/event-stream");
+    CHECK(s.head.header("Access-Control-Allow-Origin") == "https://app.example");
+    CHECK(s.head.header("X-Request-Id") == "sse-1");
+    bool closed = false;
+    CHECK(s.Rest(5s, &closed) == EventBytes(WatchJson(0, "last", "c")) + kDefaultEos);
+  }
+  SECTION("a failure before the first event") {
+    SseStream s(server.port());
+    REQUIRE(s.Open("/v1/watch/c?count=2&fail_after=0&fail_code=5&fail_message=gone",
+                   "Origin: https://app.example\r\n"));
+    CHECK(s.head.status == 404);
+    CHECK(s.head.header("Access-Control-Allow-Origin") == "https://app.example");
+    CHECK(s.head.header("X-Request-Id") == "sse-1");
+  }
+}
+
 TEST_CASE("an Accept header listing text/event-stream among others picks SSE", "[sse]") {
   TestServer server;
   RawConnection conn(server.port());

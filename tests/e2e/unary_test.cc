@@ -4,10 +4,14 @@
 // section 4 and the proto3 JSON mapping, not from the gateway's output.
 #include <catch2/catch.hpp>
 
+#include <atomic>
+#include <memory>
 #include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include <zlib.h>
 
 #include <google/protobuf/text_format.h>
 #include <google/protobuf/util/message_differencer.h>
@@ -54,6 +58,21 @@ void RequireJsonError(const httplib::Result& res, int http_status, int code) {
   ErrorBody e = ParseErrorBody(res->body);
   CHECK(e.valid);
   CHECK(e.code == code);
+}
+
+// `data` as one gzip member.
+std::string Gzip(const std::string& data) {
+  z_stream z{};
+  REQUIRE(deflateInit2(&z, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) == Z_OK);
+  std::string out(deflateBound(&z, static_cast<uLong>(data.size())), '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  z.avail_in = static_cast<uInt>(data.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  REQUIRE(deflate(&z, Z_FINISH) == Z_STREAM_END);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return out;
 }
 
 // -------------------------------------------------------------- status table
@@ -127,6 +146,28 @@ TEST_CASE("error details from the service are printed as Any JSON", "[unary]") {
   CHECK(std::string(d["@type"].GetString()) == "type.googleapis.com/e2e.ErrorDetail");
   CHECK(std::string(d["reason"].GetString()) == "requested");
   CHECK(std::string(d["retryAfterMs"].GetString()) == "1500");  // int64 as a string
+}
+
+TEST_CASE("error details are printed with the gateway's JSON output options", "[unary]") {
+  ServerConfig config;
+  config.gateway.json_output.use_proto_names = true;
+  config.gateway.json_output.emit_unpopulated = false;
+  TestServer server(config);
+  auto res = server.Client().Post("/v1/status", R"({"code":9,"message":"not yet","with_details":true})",
+                                  "application/json");
+  INFO(Describe(res));
+  REQUIRE(res);
+  CHECK(res->status == 400);
+  ErrorBody e = ParseErrorBody(res->body);
+  REQUIRE(e.valid);
+  rapidjson::Document details = ParseJson(e.details);
+  REQUIRE(details.IsArray());
+  REQUIRE(details.Size() == 1);
+  const rapidjson::Value& d = details[0];
+  REQUIRE(d.IsObject());
+  CHECK(std::string(d["@type"].GetString()) == "type.googleapis.com/e2e.ErrorDetail");
+  CHECK(d.HasMember("retry_after_ms"));
+  CHECK(!d.HasMember("retryAfterMs"));
 }
 
 TEST_CASE("UNAUTHENTICATED asks for credentials with WWW-Authenticate", "[unary]") {
@@ -554,6 +595,72 @@ TEST_CASE("a body that is not JSON is refused by media type or content", "[unary
   }
 }
 
+TEST_CASE("gzip request bodies are inflated, within the body limit", "[unary]") {
+  ServerConfig config;
+  config.gateway.max_request_body_bytes = 64 * 1024;
+  TestServer server(config);
+  httplib::Client client = server.Client();
+  httplib::Headers gzip = {{"Content-Encoding", "gzip"}};
+  SECTION("a JSON body") {
+    auto res = client.Post("/v1/types", gzip, Gzip(R"({"fString":"packed","fInt32":7})"), "application/json");
+    INFO(Describe(res));
+    REQUIRE(res);
+    REQUIRE(res->status == 200);
+    auto got = ParseBody<e2e::AllTypes>(res->body);
+    CHECK(got.f_string() == "packed");
+    CHECK(got.f_int32() == 7);
+  }
+  SECTION("two gzip members, sent chunked in small pieces") {
+    std::string body = Gzip(R"({"fString":"two )") + Gzip(R"(members"})");
+    RawConnection conn(server.port());
+    std::string request =
+        "POST /v1/types HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        "Content-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n";
+    for (size_t i = 0; i < body.size(); i += 7) {
+      std::string piece = body.substr(i, 7);
+      char size[16];
+      snprintf(size, sizeof size, "%zx\r\n", piece.size());
+      request += size + piece + "\r\n";
+    }
+    request += "0\r\n\r\n";
+    REQUIRE(conn.Send(request));
+    RawResponse res;
+    REQUIRE(conn.ReadResponse(&res, 10s));
+    INFO(res.body);
+    REQUIRE(res.status == 200);
+    CHECK(ParseBody<e2e::AllTypes>(res.body).f_string() == "two members");
+  }
+  SECTION("a google.api.HttpBody body keeps its type and gets the inflated bytes") {
+    auto res = client.Post("/v1/raw", gzip, Gzip("a,b\n1,2\n"), "text/csv");
+    INFO(Describe(res));
+    REQUIRE(res);
+    REQUIRE(res->status == 200);
+    CHECK(res->body == "type=text/csv;a,b\n1,2\n");
+  }
+  SECTION("a body that inflates past max_request_body_bytes is 413") {
+    std::string huge = R"({"fString":")" + std::string(1 << 20, 'a') + R"("})";
+    std::string packed = Gzip(huge);
+    REQUIRE(packed.size() < 8 * 1024);  // the compressed body is well under the limit
+    auto res = client.Post("/v1/types", gzip, packed, "application/json");
+    RequireJsonError(res, 413, 8);
+    REQUIRE(res);
+    CHECK(ParseErrorBody(res->body).message.find("max_request_body_bytes") != std::string::npos);
+  }
+  SECTION("a body that is not gzip is 400") {
+    RequireJsonError(client.Post("/v1/types", gzip, R"({"fInt32":1})", "application/json"), 400, 3);
+  }
+  SECTION("a truncated gzip body is 400") {
+    std::string packed = Gzip(R"({"fString":"cut short"})");
+    RequireJsonError(client.Post("/v1/types", gzip, packed.substr(0, packed.size() - 6), "application/json"), 400, 3);
+  }
+  SECTION("other encodings are 415") {
+    for (const char* encoding : {"br", "deflate", "compress"}) {
+      INFO(encoding);
+      RequireJsonError(client.Post("/v1/types", {{"Content-Encoding", encoding}}, "{}", "application/json"), 415, 3);
+    }
+  }
+}
+
 TEST_CASE("PATCH with a body field fills update_mask from the body keys", "[unary]") {
   ServerConfig config;
   config.gateway.json_output.emit_unpopulated = false;
@@ -684,6 +791,58 @@ TEST_CASE("response metadata and trailers come back as headers, on success and o
   }
 }
 
+TEST_CASE("gRPC's reserved grpc-* metadata is left out both ways", "[unary]") {
+  SECTION("no grpc-* response metadata or trailers become headers (status details travel in the body)") {
+    TestServer server;
+    auto res = server.Client().Post("/v1/status", R"({"code":9,"message":"not yet","withDetails":true})",
+                                    "application/json");
+    INFO(Describe(res));
+    REQUIRE(res);
+    CHECK(res->status == 400);
+    CHECK(ParseErrorBody(res->body).details != "[]");
+    for (const auto& [name, value] : res->headers) {
+      INFO(name << ": " << value);
+      std::string lower = Lowercase(name);
+      CHECK(lower.rfind("grpc-trailer-grpc-", 0) == std::string::npos);
+      CHECK(lower.rfind("grpc-metadata-grpc-", 0) == std::string::npos);
+    }
+  }
+  SECTION("request headers that would become grpc-* metadata are dropped, the call goes on") {
+    ServerConfig config;
+    config.gateway.incoming_header_matcher = [](std::string_view key, std::string* metadata_key) {
+      std::string lower = Lowercase(key);
+      if (lower == "x-status") {
+        *metadata_key = "grpc-status";
+        return true;
+      }
+      if (lower.rfind("grpc-metadata-", 0) == 0) {
+        *metadata_key = lower.substr(14);
+        return true;
+      }
+      return false;
+    };
+    for (bool custom : {false, true}) {
+      DYNAMIC_SECTION((custom ? "custom matcher" : "default rule")) {
+        TestServer server(custom ? config : ServerConfig{});
+        auto res = server.Client().Post("/v1/metadata",
+                                        {{"Grpc-Metadata-Grpc-Message", "injected"},
+                                         {"Grpc-Metadata-Grpc-Status-Details-Bin", Base64("xx")},
+                                         {"X-Status", "7"},
+                                         {"Grpc-Metadata-Tenant", "acme"}},
+                                        "{}", "application/json");
+        INFO(Describe(res));
+        REQUIRE(res);
+        REQUIRE(res->status == 200);
+        auto md = Received(ParseBody<e2e::MetadataResponse>(res->body));
+        CHECK(Has(md, "tenant", "acme"));
+        CHECK(md.count("grpc-message") == 0);
+        CHECK(md.count("grpc-status") == 0);
+        CHECK(md.count("grpc-status-details-bin") == 0);
+      }
+    }
+  }
+}
+
 TEST_CASE("a -Bin header that is not base64 is refused", "[unary]") {
   TestServer server;
   auto res = server.Client().Post("/v1/metadata", {{"Grpc-Metadata-Trace-Bin", "***"}}, "{}", "application/json");
@@ -750,6 +909,20 @@ TEST_CASE("Grpc-Timeout sets the call's deadline", "[unary]") {
     REQUIRE(res->status == 200);
     CHECK(!ParseBody<e2e::SleepResponse>(res->body).had_deadline());
   }
+  SECTION("the largest values are clamped to the largest deadline, not overflowed") {
+    // 99999999 hours is more nanoseconds than 64 bits hold.
+    for (const char* timeout : {"99999999H", "99999999M", "99999999S", "99999999m"}) {
+      DYNAMIC_SECTION(timeout) {
+        auto res = client.Get("/v1/sleep/deadline-max?duration=0.01s", {{"Grpc-Timeout", timeout}});
+        INFO(Describe(res));
+        REQUIRE(res);
+        REQUIRE(res->status == 200);
+        auto got = ParseBody<e2e::SleepResponse>(res->body);
+        // No deadline at all, or one far away.
+        if (got.had_deadline()) CHECK(got.deadline_remaining().seconds() > 24 * 3600);
+      }
+    }
+  }
   SECTION("a malformed value is 400") {
     auto res = client.Get("/v1/sleep/deadline-4?duration=0.01s", {{"Grpc-Timeout", "soon"}});
     RequireJsonError(res, 400, 3);
@@ -765,6 +938,18 @@ TEST_CASE("the gateway's default timeout applies to requests without Grpc-Timeou
   auto res = server.Client().Get("/v1/sleep/default-deadline?duration=20s");
   RequireJsonError(res, 504, 4);
   CHECK(server.service().events().WaitFor("sleep:cancelled:default-deadline", 5s));
+}
+
+TEST_CASE("a default timeout too large for the clock is the largest deadline", "[unary]") {
+  ServerConfig config;
+  config.gateway.default_timeout = std::chrono::milliseconds::max();
+  TestServer server(config);
+  auto res = server.Client().Get("/v1/sleep/default-max?duration=0.01s");
+  INFO(Describe(res));
+  REQUIRE(res);
+  REQUIRE(res->status == 200);
+  auto got = ParseBody<e2e::SleepResponse>(res->body);
+  if (got.had_deadline()) CHECK(got.deadline_remaining().seconds() > 24 * 3600);
 }
 
 // -------------------------------------------------------------- cancellation
@@ -852,6 +1037,295 @@ TEST_CASE("keep-alive connections serve many gateway requests", "[unary]") {
     REQUIRE(res);
     REQUIRE(res->status == 200);
     CHECK(ParseBody<e2e::Book>(res->body).name() == "k" + std::to_string(i));
+  }
+}
+
+// ---------------------------------------------------------------------- CORS
+
+constexpr char kAppOrigin[] = "https://app.example";
+
+ServerConfig CorsConfig() {
+  ServerConfig config;
+  config.gateway.cors.allowed_origins = {kAppOrigin};
+  config.gateway.cors.allow_origin = [](std::string_view origin) {
+    const std::string_view suffix = ".example.org";
+    return origin.size() > suffix.size() && origin.substr(origin.size() - suffix.size()) == suffix;
+  };
+  config.gateway.cors.exposed_headers = {"X-Request-Id"};
+  return config;
+}
+
+RawResponse Preflight(RawConnection& conn, const std::string& target, const std::string& origin,
+                      const std::string& method, const std::string& headers = "") {
+  std::string request = "OPTIONS " + target + " HTTP/1.1\r\nHost: x\r\nOrigin: " + origin +
+                        "\r\nAccess-Control-Request-Method: " + method + "\r\n";
+  if (!headers.empty()) request += "Access-Control-Request-Headers: " + headers + "\r\n";
+  RawResponse res;
+  REQUIRE(conn.Send(request + "\r\n"));
+  REQUIRE(conn.ReadResponse(&res, 10s));
+  return res;
+}
+
+TEST_CASE("CORS: a preflight is answered on every gateway route", "[unary][cors]") {
+  TestServer server(CorsConfig());
+  RawConnection conn(server.port());
+  SECTION("a unary route: methods bound on the path, the asked headers, max-age") {
+    RawResponse res = Preflight(conn, "/v1/types", kAppOrigin, "POST", "content-type, x-trace");
+    CHECK(res.status == 200);
+    CHECK(res.header("Access-Control-Allow-Origin") == kAppOrigin);
+    CHECK(res.header("Access-Control-Allow-Methods") == "GET, POST");
+    CHECK(res.header("Access-Control-Allow-Headers") == "content-type, x-trace");
+    CHECK(res.header("Access-Control-Max-Age") == "600");
+    CHECK(!res.has_header("Access-Control-Allow-Credentials"));
+    CHECK(Lowercase(res.header("Vary")).find("origin") != std::string::npos);
+  }
+  SECTION("streaming routes and paths with variables, the same connection kept") {
+    for (const char* target : {"/v1/rooms/r1:echo", "/v1/watch/t1", "/v1/collect", "/v1/shelves/s1/books/b1"}) {
+      INFO(target);
+      RawResponse res = Preflight(conn, target, kAppOrigin, "GET");
+      CHECK(res.status == 200);
+      CHECK(res.header("Access-Control-Allow-Origin") == kAppOrigin);
+    }
+  }
+  SECTION("an origin the predicate allows") {
+    RawResponse res = Preflight(conn, "/v1/types", "https://tools.example.org", "POST");
+    CHECK(res.status == 200);
+    CHECK(res.header("Access-Control-Allow-Origin") == "https://tools.example.org");
+  }
+  SECTION("an origin not allowed is 403 without CORS headers") {
+    RawResponse res = Preflight(conn, "/v1/types", "https://evil.example", "POST");
+    CHECK(res.status == 403);
+    CHECK(!res.has_header("Access-Control-Allow-Origin"));
+    CHECK(ParseErrorBody(res.body).code == 7);
+  }
+  SECTION("a custom OPTIONS binding still serves plain OPTIONS; a preflight there is a preflight") {
+    RawResponse pre = Preflight(conn, "/v1/shelves/s1/books", kAppOrigin, "GET");
+    CHECK(pre.status == 200);
+    CHECK(pre.header("Access-Control-Allow-Methods") == "GET, OPTIONS, POST");
+    auto res = server.Client().Options("/v1/shelves/s1/books");
+    INFO(Describe(res));
+    REQUIRE(res);
+    CHECK(res->status == 200);
+    CHECK(res->body.find("shelves/s1") != std::string::npos);
+  }
+  SECTION("a path the gateway does not serve is left to httplib") {
+    RawResponse res = Preflight(conn, "/nowhere", kAppOrigin, "GET");
+    CHECK(res.status == 404);
+  }
+}
+
+TEST_CASE("CORS: responses to allowed origins carry the CORS headers, errors too", "[unary][cors]") {
+  SECTION("listed origin") {
+    TestServer server(CorsConfig());
+    httplib::Client client = server.Client();
+    httplib::Headers origin = {{"Origin", kAppOrigin}};
+    for (int i = 0; i < 4; ++i) {
+      const char* names[] = {"success", "service error", "405", "415"};
+      httplib::Result res = i == 0   ? client.Get("/v1/books/b1", origin)
+                            : i == 1 ? client.Get("/v1/status/5?message=gone", origin)
+                            : i == 2 ? client.Put("/v1/types", origin, "{}", "application/json")
+                                     : client.Post("/v1/types", origin, "x", "text/plain");
+      INFO(names[i] << ": " << Describe(res));
+      REQUIRE(res);
+      CHECK(res->get_header_value("Access-Control-Allow-Origin") == kAppOrigin);
+      CHECK(res->get_header_value("Access-Control-Expose-Headers").find("X-Request-Id") != std::string::npos);
+      CHECK(Lowercase(res->get_header_value("Vary")).find("origin") != std::string::npos);
+    }
+    auto other = client.Get("/v1/books/b1", {{"Origin", "https://evil.example"}});
+    REQUIRE(other);
+    CHECK(other->status == 200);  // served; the browser keeps the page from reading it
+    CHECK(!other->has_header("Access-Control-Allow-Origin"));
+    auto none = client.Get("/v1/books/b1");
+    REQUIRE(none);
+    CHECK(!none->has_header("Access-Control-Allow-Origin"));
+  }
+  SECTION("response metadata headers are exposed") {
+    TestServer server(CorsConfig());
+    std::string body = R"({"initial":[{"key":"initial-key","value":")" + Base64("iv") +
+                       R"("}],"trailers":[{"key":"trailer-key","value":")" + Base64("tv") + R"("}]})";
+    auto res = server.Client().Post("/v1/metadata", {{"Origin", kAppOrigin}}, body, "application/json");
+    INFO(Describe(res));
+    REQUIRE(res);
+    std::string exposed = Lowercase(res->get_header_value("Access-Control-Expose-Headers"));
+    CHECK(exposed.find("grpc-metadata-initial-key") != std::string::npos);
+    CHECK(exposed.find("grpc-trailer-trailer-key") != std::string::npos);
+  }
+  SECTION("\"*\" without credentials, echoed with credentials") {
+    for (bool credentials : {false, true}) {
+      ServerConfig config;
+      config.gateway.cors.allowed_origins = {"*"};
+      config.gateway.cors.allow_credentials = credentials;
+      TestServer server(config);
+      auto res = server.Client().Get("/v1/books/b1", {{"Origin", "https://any.example"}});
+      REQUIRE(res);
+      CHECK(res->get_header_value("Access-Control-Allow-Origin") == (credentials ? "https://any.example" : "*"));
+      CHECK(res->has_header("Access-Control-Allow-Credentials") == credentials);
+    }
+  }
+  SECTION("without CORS options nothing changes: a preflight is a 405") {
+    TestServer server;
+    RawConnection conn(server.port());
+    RawResponse res = Preflight(conn, "/v1/types", kAppOrigin, "POST");
+    CHECK(res.status == 405);
+    CHECK(!res.has_header("Access-Control-Allow-Origin"));
+  }
+}
+
+// The request hook of CorsConfig's gateway: a request id on every response,
+// 401 for requests without Authorization. Counts its calls.
+struct HookProbe {
+  std::atomic<int> calls{0};
+};
+
+ServerConfig HookConfig(const std::shared_ptr<HookProbe>& probe) {
+  ServerConfig config = CorsConfig();
+  config.gateway.request_hook = [probe](const httplib::Request& req, httplib::Response& res) {
+    int n = ++probe->calls;
+    res.set_header("X-Request-Id", "req-" + std::to_string(n));
+    if (!req.has_header("Authorization")) {
+      res.status = 401;
+      res.set_content(R"({"code":16,"message":"hook: no credentials","details":[]})", "application/json");
+      return grpcgw::HookResult::kAnswered;
+    }
+    return grpcgw::HookResult::kContinue;
+  };
+  return config;
+}
+
+TEST_CASE("a request hook runs before gateway routes, after CORS", "[unary][hook]") {
+  auto probe = std::make_shared<HookProbe>();
+  TestServer server(HookConfig(probe));
+  httplib::Client client = server.Client();
+  SECTION("it adds headers to the gateway's response") {
+    auto res = client.Get("/v1/books/b1", {{"Authorization", "Bearer t"}});
+    INFO(Describe(res));
+    REQUIRE(res);
+    CHECK(res->status == 200);
+    CHECK(res->get_header_value("X-Request-Id") == "req-1");
+  }
+  SECTION("it answers the request itself; the call never starts; CORS headers are there") {
+    auto res = client.Get("/v1/sleep/hooked?duration=0.01s", {{"Origin", kAppOrigin}});
+    INFO(Describe(res));
+    REQUIRE(res);
+    CHECK(res->status == 401);
+    CHECK(ParseErrorBody(res->body).message == "hook: no credentials");
+    CHECK(res->get_header_value("Access-Control-Allow-Origin") == kAppOrigin);
+    CHECK(server.service().events().WithPrefix("sleep:").empty());
+  }
+  SECTION("it runs before a 405") {
+    auto res = client.Put("/v1/types", "{}", "application/json");
+    REQUIRE(res);
+    CHECK(res->status == 401);
+  }
+  SECTION("a preflight never reaches it") {
+    RawConnection conn(server.port());
+    RawResponse res = Preflight(conn, "/v1/types", kAppOrigin, "POST", "authorization");
+    CHECK(res.status == 200);
+    CHECK(probe->calls == 0);
+  }
+  SECTION("user routes are not its business") {
+    CHECK(probe->calls == 0);
+    auto res = client.Get("/not-a-gateway-route");
+    REQUIRE(res);
+    CHECK(res->status == 404);
+    CHECK(probe->calls == 0);
+  }
+}
+
+// ---------------------------------------------------------------- compression
+
+// Inflates a gzip body; false if it is not one complete gzip stream.
+bool Gunzip(const std::string& in, std::string* out) {
+  z_stream z{};
+  if (inflateInit2(&z, 15 + 16) != Z_OK) return false;
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  z.avail_in = static_cast<uInt>(in.size());
+  char buf[16384];
+  int r;
+  do {
+    z.next_out = reinterpret_cast<Bytef*>(buf);
+    z.avail_out = sizeof buf;
+    r = inflate(&z, Z_NO_FLUSH);
+    out->append(buf, sizeof buf - z.avail_out);
+  } while (r == Z_OK);
+  inflateEnd(&z);
+  return r == Z_STREAM_END && z.avail_in == 0;
+}
+
+// One request on `conn`; the response read whole.
+RawResponse Exchange(RawConnection& conn, const std::string& method, const std::string& target,
+                     const std::string& accept_encoding, const std::string& body = "") {
+  std::string request = method + " " + target + " HTTP/1.1\r\nHost: x\r\n";
+  if (!accept_encoding.empty()) request += "Accept-Encoding: " + accept_encoding + "\r\n";
+  if (!body.empty()) {
+    request += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
+  }
+  request += "\r\n" + body;
+  RawResponse res;
+  REQUIRE(conn.Send(request));
+  REQUIRE(conn.ReadResponse(&res, 10s));
+  return res;
+}
+
+TEST_CASE("only responses above the size threshold are gzipped, when the client accepts gzip", "[unary]") {
+  const std::string big_text(5000, 'x');
+  const std::string big_body = R"({"fString":")" + big_text + R"("})";
+  SECTION("default threshold") {
+    TestServer server;
+    RawConnection conn(server.port());  // one keep-alive connection for all
+    for (const char* accept : {"gzip", "gzip, deflate, br", "br;q=1.0, gzip;q=0.8, *;q=0.1"}) {
+      DYNAMIC_SECTION("Accept-Encoding: " << accept) {
+        RawResponse small = Exchange(conn, "GET", "/v1/status/0", accept);
+        CHECK(small.status == 200);
+        CHECK(!small.has_header("Content-Encoding"));
+        CHECK(small.body == "{}");
+
+        RawResponse error = Exchange(conn, "GET", "/v1/status/5?message=gone", accept);
+        CHECK(error.status == 404);
+        CHECK(!error.has_header("Content-Encoding"));
+        CHECK(ParseErrorBody(error.body).message == "gone");
+
+        RawResponse big = Exchange(conn, "POST", "/v1/types", accept, big_body);
+        CHECK(big.status == 200);
+        CHECK(big.header("Content-Encoding") == "gzip");
+        CHECK(Lowercase(big.header("Vary")).find("accept-encoding") != std::string::npos);
+        CHECK(big.body.size() < big_text.size());
+        std::string json;
+        REQUIRE(Gunzip(big.body, &json));
+        auto echoed = ParseBody<e2e::AllTypes>(json);
+        CHECK(echoed.f_string() == big_text);
+      }
+    }
+    SECTION("no Accept-Encoding, or gzip refused: the large body as it is") {
+      for (const char* accept : {"", "identity", "gzip;q=0", "br"}) {
+        INFO("Accept-Encoding: " << accept);
+        RawResponse big = Exchange(conn, "POST", "/v1/types", accept, big_body);
+        CHECK(big.status == 200);
+        CHECK(!big.has_header("Content-Encoding"));
+        CHECK(ParseBody<e2e::AllTypes>(big.body).f_string() == big_text);
+      }
+    }
+  }
+  SECTION("a configured threshold") {
+    ServerConfig config;
+    config.gateway.compression.min_bytes = 100000;
+    TestServer server(config);
+    RawConnection conn(server.port());
+    RawResponse big = Exchange(conn, "POST", "/v1/types", "gzip", big_body);
+    CHECK(big.status == 200);
+    CHECK(!big.has_header("Content-Encoding"));
+    CHECK(ParseBody<e2e::AllTypes>(big.body).f_string() == big_text);
+  }
+  SECTION("threshold 0 compresses every body") {
+    ServerConfig config;
+    config.gateway.compression.min_bytes = 0;
+    TestServer server(config);
+    RawConnection conn(server.port());
+    RawResponse small = Exchange(conn, "GET", "/v1/status/0", "gzip");
+    CHECK(small.header("Content-Encoding") == "gzip");
+    std::string json;
+    REQUIRE(Gunzip(small.body, &json));
+    CHECK(json == "{}");
   }
 }
 

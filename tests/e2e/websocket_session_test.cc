@@ -108,6 +108,28 @@ TEST_CASE("the handshake accepts allowed origins and selects a subprotocol", "[w
   }
 }
 
+TEST_CASE("origins CORS allows may open WebSockets too", "[websocket][handshake][cors]") {
+  ServerConfig config;
+  config.gateway.cors.allowed_origins = {"https://app.example"};
+  config.gateway.cors.allow_origin = [](std::string_view origin) { return origin == "https://tools.example.org"; };
+  TestServer server(config);
+  for (const char* origin : {"https://app.example", "https://tools.example.org"}) {
+    DYNAMIC_SECTION("allowed: " << origin) {
+      WsClient ws(server.port());
+      REQUIRE(ws.Open("/v1/rooms/r:echo", std::string("Origin: ") + origin + "\r\n"));
+      REQUIRE(ws.SendText("{\"text\":\"hi\"}"));
+      std::string reply;
+      REQUIRE(ws.ReadText(&reply));
+      CHECK(Str(Json(reply), "text") == "hi");
+    }
+  }
+  SECTION("refused: an origin neither CORS nor the WebSocket options allow") {
+    WsClient ws(server.port());
+    CHECK_FALSE(ws.Open("/v1/rooms/r:echo", "Origin: https://evil.example\r\n"));
+    CHECK(ws.head.status == 403);
+  }
+}
+
 TEST_CASE("bidi: every message is echoed until the client half-closes", "[websocket][bidi]") {
   TestServer server;
   WsClient ws(server.port());
@@ -274,6 +296,96 @@ TEST_CASE("client-streaming: one response message, then 1000", "[websocket][clie
   CHECK(Str(doc, "sum") == "42");
   CHECK(doc["count"].GetInt() == 3);
   CHECK(close.code == 1000);
+}
+
+// e2e.Svc's streaming methods bound the way bidi and client-streaming methods
+// usually are, with POST only, under /v2; plus a path where the GET binding
+// of another method (GetBook) claims what a POST streaming binding also
+// matches, and a path two streaming methods share under other verbs.
+ServerConfig PostOnlyStreams() {
+  ServerConfig config;
+  config.setup = [](grpcgw::HttpServer& http, grpc::Server& grpc_server) {
+    auto channel = grpc_server.InProcessChannel(grpc::ChannelArguments());
+    std::vector<grpcgw::MethodSpec> methods;
+    for (grpcgw::MethodSpec& m : grpcgw::ServiceTraits<e2e::Svc>::Methods(channel)) {
+      if (m.name == "Echo") {
+        m.bindings = {{"POST", "/v2/rooms/{room}:echo", "*", ""},
+                      {"POST", "/v2/claimed/{room}", "*", ""},
+                      {"POST", "/v2/shared/{room}", "*", ""}};
+      } else if (m.name == "Collect") {
+        m.bindings = {{"POST", "/v2/collect", "*", ""}, {"PUT", "/v2/shared/{text}", "*", ""}};
+      } else if (m.name == "Watch") {
+        m.bindings = {{"POST", "/v2/watch/{topic}", "*", ""}};
+      } else if (m.name == "GetBook") {
+        m.bindings = {{"GET", "/v2/claimed/{name}", "", ""}};
+      } else {
+        continue;
+      }
+      methods.push_back(std::move(m));
+    }
+    grpcgw::GatewayBase gateway(channel, std::move(methods), grpcgw::GatewayOptions{});
+    gateway.mount(http);
+  };
+  return config;
+}
+
+TEST_CASE("WebSocket upgrades reach streaming methods bound with POST", "[websocket][routing]") {
+  TestServer server(PostOnlyStreams());
+  SECTION("bidi") {
+    WsClient ws(server.port());
+    REQUIRE(ws.Open("/v2/rooms/lobby:echo"));
+    REQUIRE(ws.SendText(R"({"text":"one"})"));
+    std::string reply;
+    REQUIRE(ws.ReadText(&reply));
+    rapidjson::Document doc = Json(reply);
+    CHECK(Str(doc, "text") == "one");
+    CHECK(Str(doc, "room") == "lobby");
+    REQUIRE(ws.SendText(""));
+    WsClose close = ws.ReadClose();
+    CHECK(close.code == 1000);
+  }
+  SECTION("client-streaming") {
+    WsClient ws(server.port());
+    REQUIRE(ws.Open("/v2/collect"));
+    REQUIRE(ws.SendText(R"({"text":"a","value":40})"));
+    REQUIRE(ws.SendText(R"({"text":"b","value":2})"));
+    REQUIRE(ws.SendText(""));
+    WsClose close = ws.ReadClose();
+    REQUIRE(close.texts.size() == 1);
+    CHECK(Str(Json(close.texts[0]), "sum") == "42");
+    CHECK(close.code == 1000);
+  }
+  SECTION("server-streaming: the first message is the request body") {
+    WsClient ws(server.port());
+    REQUIRE(ws.Open("/v2/watch/t1"));
+    REQUIRE(ws.SendText(R"({"count":2,"text":"w"})"));
+    WsClose close = ws.ReadClose();
+    REQUIRE(close.texts.size() == 2);
+    CHECK(Str(Json(close.texts[1]), "topic") == "t1");
+    CHECK(close.code == 1000);
+  }
+  SECTION("a GET binding of another method keeps its path") {
+    WsClient ws(server.port());
+    CHECK_FALSE(ws.Open("/v2/claimed/b7"));
+    CHECK(ws.head.status == 200);  // GetBook answered; no upgrade
+    std::string body;
+    REQUIRE(ws.ReadRefusalBody(&body));
+    CHECK(Str(Json(body), "name") == "b7");
+    CHECK(server.service().events().WithPrefix("echo:").empty());
+  }
+  SECTION("two streaming methods on one path under other verbs: 405, nothing started") {
+    WsClient ws(server.port());
+    CHECK_FALSE(ws.Open("/v2/shared/x"));
+    CHECK(ws.head.status == 405);
+    CHECK(server.service().events().WithPrefix("echo:").empty());
+    CHECK(server.service().events().WithPrefix("collect:").empty());
+  }
+  SECTION("a GET without an upgrade is still 405") {
+    auto res = server.Client().Get("/v2/collect");
+    REQUIRE(res);
+    CHECK(res->status == 405);
+    CHECK(res->get_header_value("Allow") == "POST");
+  }
 }
 
 TEST_CASE("upgrade headers become metadata and a bad Grpc-Timeout is an HTTP error", "[websocket][metadata]") {
