@@ -4,9 +4,12 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config ccache
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev libprotoc-dev protobuf-compiler
-  libcpp-httplib-dev rapidjson-dev catch2
+  libcpp-httplib-dev rapidjson-dev catch2 libyaml-cpp-dev
   curl python3 python3-websockets nodejs wrk
 )
+# npm installs the OpenAPI validators the tests use (into the build tree);
+# NodeSource's nodejs package carries its own npm.
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -73,6 +73,17 @@ struct ChunkedOptions {
   std::chrono::milliseconds idle_timeout{30000};
 };
 
+// The service's OpenAPI 3.1 document, served by the gateway. It needs the
+// service's header generated with OpenAPI (`grpcgw_generate(... OPENAPI)`);
+// the document is written when the gateway is mounted, from the descriptors
+// and the comments the header embeds, and reflects this gateway's options
+// (json_output names and unpopulated fields, enums_as_ints, SSE and
+// chunked framing, WebSocket subprotocols).
+struct OpenApiOptions {
+  bool serve = false;                 // GET `path` answers with the document
+  std::string path = "/openapi.json";
+};
+
 // Decides which request headers become gRPC metadata, and under what key.
 // Return false to drop the header. `key` is the header name as received.
 using HeaderMatcher = std::function<bool(std::string_view key, std::string* metadata_key)>;
@@ -117,6 +128,7 @@ struct GatewayOptions {
   SseOptions sse;
   WebSocketOptions websocket;
   ChunkedOptions chunked;
+  OpenApiOptions openapi;
 };
 
 }  // namespace grpcgw
