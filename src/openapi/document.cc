@@ -621,6 +621,26 @@ class Writer {
       const FD* key = field->message_type()->map_key();
       JsonValue v = Type("object");
       v["additionalProperties"] = ValueJson(field->message_type()->map_value(), side);
+      JsonValue names = KeyNames(key);
+      if (names.size() > 0) v["propertyNames"] = std::move(names);
+      return v;
+    }
+    if (field->is_repeated()) {
+      JsonValue v = Type("array");
+      v["items"] = ValueJson(field, side);
+      return v;
+    }
+    JsonValue v = ValueJson(field, side);
+    // Unset singular messages (and proto2 scalars) print as null.
+    if (side == Side::kOutput && options_.emit_unpopulated && field->has_presence() &&
+        field->containing_oneof() == nullptr && !AcceptsNull(field)) {
+      v = Nullable(std::move(v));
+    }
+    return v;
+  }
+
+  // What the keys of a map with this key field look like in JSON.
+  static JsonValue KeyNames(const FD* key) {
       JsonValue names = JsonValue::Object();
       switch (key->cpp_type()) {
         case FD::CPPTYPE_BOOL:
@@ -637,21 +657,7 @@ class Writer {
         default:
           break;
       }
-      if (names.size() > 0) v["propertyNames"] = std::move(names);
-      return v;
-    }
-    if (field->is_repeated()) {
-      JsonValue v = Type("array");
-      v["items"] = ValueJson(field, side);
-      return v;
-    }
-    JsonValue v = ValueJson(field, side);
-    // Unset singular messages (and proto2 scalars) print as null.
-    if (side == Side::kOutput && options_.emit_unpopulated && field->has_presence() &&
-        field->containing_oneof() == nullptr && !AcceptsNull(field)) {
-      v = Nullable(std::move(v));
-    }
-    return v;
+      return names;
   }
 
   JsonValue MessageJson(const pb::Descriptor* m, Side side) {
@@ -762,7 +768,9 @@ class Writer {
       r["description"] = description;
       r["content"]["application/json"]["schema"] = ErrorSchema();
     };
-    for (const ErrorStatus& s : kErrorStatuses) add(s.name, s.description);
+    for (const ErrorStatus& s : kErrorStatuses) {
+      if (!s.body_only || body_errors_used_) add(s.name, s.description);
+    }
     std::string table =
         "The call failed. The body is the google.rpc.Status of the failure: `code` (the gRPC "
         "code), `message` and `details` (google.protobuf.Any). HTTP statuses by gRPC code: ";
@@ -843,10 +851,14 @@ class Writer {
             param["explode"] = true;
             JsonValue schema = Type("object");
             schema["additionalProperties"] = ParameterText(value);
+            JsonValue names = KeyNames(field->message_type()->map_key());
+            if (names.size() > 0) schema["propertyNames"] = std::move(names);
             param["schema"] = std::move(schema);
           } else {
             add = false;
           }
+        } else if (field->cpp_type() == FD::CPPTYPE_ENUM && IsNullValue(field->enum_type())) {
+          add = false;  // its only value is null: nothing to send
         } else if (IsTextConvertible(field)) {
           param["name"] = ParameterName(*chain);
           param["in"] = "query";
@@ -869,6 +881,19 @@ class Writer {
           } else if (field->is_repeated()) {
             text += std::string(text.empty() ? "" : "\n\n") + "Repeat the parameter for each element.";
           }
+          // The first oneof on the way: clients must send one member only.
+          for (size_t k = 0; k < chain->size(); ++k) {
+            const pb::OneofDescriptor* oneof = (*chain)[k]->real_containing_oneof();
+            if (oneof == nullptr) continue;
+            std::vector<const FD*> member(chain->begin(), chain->begin() + static_cast<long>(k) + 1);
+            std::string group = ParameterName(std::vector<const FD*>(chain->begin(), chain->begin() + static_cast<long>(k)));
+            group += (group.empty() ? "" : ".") + oneof->name();
+            text += std::string(text.empty() ? "" : "\n\n") + "Member `" + ParameterName(member) +
+                    "` of oneof `" + group + "`: give parameters of one member only.";
+            param["x-grpcgw-oneof"] = group;
+            param["x-grpcgw-oneof-member"] = ParameterName(member);
+            break;
+          }
           if (!text.empty()) param["description"] = text;
           if (field->options().deprecated()) param["deprecated"] = true;
           out->Push(std::move(param));
@@ -887,6 +912,7 @@ class Writer {
     JsonValue out = JsonValue::Object();
     for (const ErrorStatus& s : kErrorStatuses) {
       if (s.body_only && !has_body) continue;
+      if (s.body_only) body_errors_used_ = true;
       out[s.status]["$ref"] = std::string(kResponses) + s.name;
     }
     out["default"]["$ref"] = std::string(kResponses) + "Error";
@@ -994,6 +1020,49 @@ class Writer {
     }
     if (path.empty()) path = "/";
     if (!tmpl.verb.empty()) path += ":" + tmpl.verb;
+    {
+      // Reuse the key of a path of the same shape, naming this binding's
+      // path parameters as that key does.
+      std::vector<std::string> names;
+      std::string shape;
+      for (size_t k = 0; k < path.size(); ++k) {
+        if (path[k] != '{') {
+          shape += path[k];
+          continue;
+        }
+        const size_t close = path.find('}', k);
+        names.push_back(path.substr(k + 1, close - k - 1));
+        shape += "{}";
+        k = close;
+      }
+      auto existing = keys_by_shape_.emplace(shape, path);
+      if (!existing.second && existing.first->second != path) {
+        const std::string& key = existing.first->second;
+        std::vector<std::string> key_names;
+        for (size_t k = key.find('{'); k != std::string::npos; k = key.find('{', k + 1)) {
+          key_names.push_back(key.substr(k + 1, key.find('}', k) - k - 1));
+        }
+        JsonValue renamed = JsonValue::Array();
+        size_t position = 0;
+        for (const JsonValue& param : parameters.items()) {
+          JsonValue copy = param;
+          if (position < key_names.size() && key_names[position] != names[position]) {
+            copy["name"] = key_names[position];
+            copy["x-grpcgw-field"] = names[position];
+            std::string text = "Binds " + std::string(names[position].rfind("segment", 0) == 0
+                                                          ? "no field"
+                                                          : "the field `" + names[position] + "`") +
+                               " (the path is shared with other operations).";
+            if (const JsonValue* d = param.Find("description")) text += "\n\n" + d->string();
+            copy["description"] = text;
+          }
+          ++position;
+          renamed.Push(std::move(copy));
+        }
+        parameters = std::move(renamed);
+        path = key;
+      }
+    }
 
     const FD* body_field = nullptr;
     if (!binding.body.empty() && binding.body != "*") {
@@ -1209,6 +1278,10 @@ class Writer {
   Descriptions* used_;
   std::string errors_;
   JsonValue paths_;
+  bool body_errors_used_ = false;
+  // OpenAPI takes paths that differ only in their parameters' names for the
+  // same path: the first one's key, by shape ("/v1/{}/x").
+  std::map<std::string, std::string> keys_by_shape_;
   std::set<const pb::Descriptor*> input_;
   std::set<const pb::Descriptor*> output_;
   std::set<std::string> well_known_;
