@@ -1,6 +1,7 @@
 #include "protoc-gen-grpcgw/http_rules.h"
 
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -148,7 +149,16 @@ class Loader {
     set.origin = Where(rule.Mark());
     BindingModel binding;
     std::vector<BindingModel> additional;
-    if (!LoadBinding(rule, /*top=*/true, &selector, &binding, &additional)) return;
+    const bool loaded = LoadBinding(rule, /*top=*/true, &selector, &binding, &additional);
+    if (!selector.empty()) {
+      // Checked even for a rule with problems of its own.
+      auto seen = seen_.emplace(selector, set.origin);
+      if (!seen.second) {
+        Error(rule["selector"].Mark(), "selector \"" + selector + "\" already has a rule at " + seen.first->second);
+        return;
+      }
+    }
+    if (!loaded) return;
     if (selector.empty()) {
       Error(rule.Mark(), "http rule has no selector (the full method name, e.g. pkg.Service.Method)");
       return;
@@ -160,7 +170,7 @@ class Loader {
       return;
     }
     auto found = rules_->by_selector.find(selector);
-    if (found != rules_->by_selector.end()) {
+    if (found != rules_->by_selector.end()) {  // from another file
       Error(rule["selector"].Mark(), "selector \"" + selector + "\" already has a rule at " + found->second.origin);
       return;
     }
@@ -282,6 +292,7 @@ class Loader {
   HttpRules* rules_;
   std::vector<std::string>* errors_;
   bool ok_ = true;
+  std::map<std::string, std::string> seen_;  // selectors of this file -> where
 };
 
 }  // namespace
