@@ -200,7 +200,10 @@ bool Generator::GenerateAll(const std::vector<const google::protobuf::FileDescri
       }
       if (!params.openapi_per_service) {
         std::string json, doc_error;
-        if (!openapi::WriteDocument(all, DocOptions(params, model.proto_name), &json, &doc_error)) {
+        // A file with one service gets that service's document, the one its
+        // gateway serves; otherwise the file names the document.
+        const std::string title = model.services.size() == 1 ? model.services[0].full_name : model.proto_name;
+        if (!openapi::WriteDocument(all, DocOptions(params, title), &json, &doc_error)) {
           if (!params.openapi_per_service && all.size() == model.services.size() && problems.empty()) {
             problems.push_back(model.proto_name + ": OpenAPI: " + TrimEnd(doc_error));
           }
