@@ -1223,10 +1223,10 @@ class Writer {
     // binding's method wins the path.
     if (facts.websocket) {
       const JsonValue* existing = item.Find("x-grpcgw-websocket");
-      if (existing == nullptr || (is_get && existing->Find("method")->string() != "GET")) {
+      if (existing == nullptr || (is_get && existing->Find("bindingMethod")->string() != "GET")) {
         JsonValue ws = JsonValue::Object();
         ws["operationId"] = operation_id;
-        ws["method"] = is_get ? "GET" : http_method;
+        ws["bindingMethod"] = http_method;  // the upgrade itself is always a GET
         ws["rpc"] = md->full_name();
         ws["description"] = WebSocketText(md, binding);
         if (!parameters.items().empty()) ws["parameters"] = parameters;
@@ -1270,8 +1270,8 @@ class Writer {
 
   static std::string WebSocketText(const pb::MethodDescriptor* md, const Binding& binding) {
     (void)binding;
-    return "WebSocket (RFC 6455): a GET on this path with `Upgrade: websocket` calls " + md->full_name() +
-           ". JSON messages travel as text frames.";
+    return "WebSocket (RFC 6455): a GET on this path with `Upgrade: websocket` (whatever the binding's "
+           "own HTTP method) calls " + md->full_name() + ". JSON messages travel as text frames.";
   }
 
   const Options& options_;
