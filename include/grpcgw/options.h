@@ -78,7 +78,8 @@ struct ChunkedOptions {
 // the document is written when the gateway is mounted, from the descriptors
 // and the comments the header embeds, and reflects this gateway's options
 // (json_output names and unpopulated fields, enums_as_ints, SSE and
-// chunked framing, WebSocket subprotocols).
+// chunked framing, WebSocket subprotocols). Each gateway serves its own
+// service's document: gateways sharing an HttpServer need their own paths.
 struct OpenApiOptions {
   bool serve = false;                 // GET `path` answers with the document
   std::string path = "/openapi.json";
