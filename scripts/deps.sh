@@ -5,13 +5,14 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config ccache
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev libprotoc-dev protobuf-compiler
-  libcpp-httplib-dev zlib1g-dev rapidjson-dev catch2
+  libcpp-httplib-dev zlib1g-dev rapidjson-dev catch2 libyaml-cpp-dev
   curl python3 python3-websockets nodejs wrk
   nginx chromium      # tests/deploy (nginx in front of the example), tests/browser (its page)
   "$@"
 )
-# npm comes with some builds of nodejs and is a package of its own in Debian's.
-command -v npm >/dev/null || packages+=(npm)
+# npm installs the OpenAPI validators the tests use (into the build tree);
+# NodeSource's nodejs package carries its own npm.
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

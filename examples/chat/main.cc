@@ -81,9 +81,10 @@ void PrintTryLines(const std::string& base, int grpc_port) {
       "  curl -sN -H 'Accept: text/event-stream' %s/v1/rooms/lobby/messages:watch\n"
       "  curl -sN %s/v1/rooms/lobby/messages:watch        # chunked NDJSON\n"
       "  curl -s -i %s/v1/rooms/nowhere/messages          # 404 with a JSON status\n"
+      "  curl -s %s/openapi.json                          # the OpenAPI 3.1 document\n"
       "\n",
       base.c_str(), grpc_port, base.c_str(), base.c_str(), base.c_str(), base.c_str(), base.c_str(), base.c_str(),
-      base.c_str());
+      base.c_str(), base.c_str());
   std::fflush(stdout);
 }
 
@@ -113,7 +114,9 @@ int main(int argc, char** argv) {
   }
 
   grpcgw::HttpServer http;
-  grpcgw::Gateway<chat::Chat> gateway(*server);  // calls go through server->InProcessChannel()
+  grpcgw::GatewayOptions options;
+  options.openapi.serve = true;                           // GET /openapi.json
+  grpcgw::Gateway<chat::Chat> gateway(*server, options);  // calls go through server->InProcessChannel()
   gateway.mount(http);                           // every google.api.http binding of the service
   http.Get("/", [](const httplib::Request&, httplib::Response& res) {
     res.set_content(kIndexHtml, "text/html; charset=utf-8");

@@ -22,6 +22,7 @@
 #define GRPCGW_GATEWAY_H_
 
 #include <memory>
+#include <type_traits>
 #include <vector>
 
 #include <grpcpp/channel.h>
@@ -35,17 +36,32 @@
 namespace grpcgw {
 namespace internal {
 class GatewayState;
-}
+
+// The OpenAPI source of a service's generated traits, or null when its
+// header was generated without OpenAPI.
+template <class Service, class = void>
+struct OpenApiOf {
+  static const OpenApiSource* Get() { return nullptr; }
+};
+template <class Service>
+struct OpenApiOf<Service, std::void_t<decltype(ServiceTraits<Service>::OpenApi())>> {
+  static const OpenApiSource* Get() { return &ServiceTraits<Service>::OpenApi(); }
+};
+}  // namespace internal
 
 class GatewayBase {
  public:
+  // `openapi` (may be null) is what the generated header embeds for
+  // GatewayOptions::openapi.
   GatewayBase(std::shared_ptr<grpc::Channel> channel, std::vector<MethodSpec> methods,
-              GatewayOptions options);
+              GatewayOptions options, const OpenApiSource* openapi = nullptr);
   ~GatewayBase();
 
   // Adds every binding of every method to `http`. Throws std::invalid_argument,
   // naming the methods and templates, when a binding is invalid or is
-  // ambiguous with one already mounted on `http`; nothing is added then.
+  // ambiguous with one already mounted on `http`, or when options().openapi
+  // asks for a document the header does not embed or whose path a binding
+  // of this gateway takes; nothing is added then.
   // The routes stay served after the gateway object is destroyed.
   void mount(HttpServer& http);
 
@@ -64,7 +80,8 @@ class Gateway : public GatewayBase {
       : Gateway(server.InProcessChannel(grpc::ChannelArguments()), std::move(options)) {}
   // Calls go through `channel` (for example to a remote server).
   explicit Gateway(std::shared_ptr<grpc::Channel> channel, GatewayOptions options = {})
-      : GatewayBase(channel, ServiceTraits<Service>::Methods(channel), std::move(options)) {}
+      : GatewayBase(channel, ServiceTraits<Service>::Methods(channel), std::move(options),
+                    internal::OpenApiOf<Service>::Get()) {}
 };
 
 }  // namespace grpcgw

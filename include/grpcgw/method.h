@@ -15,6 +15,7 @@
 #ifndef GRPCGW_METHOD_H_
 #define GRPCGW_METHOD_H_
 
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <string>
@@ -84,7 +85,21 @@ struct MethodSpec {
   StreamStarter stream;   // set for every streaming kind
 };
 
+// What protoc-gen-grpcgw embeds in a service's traits when asked for OpenAPI
+// (`grpcgw_generate(... OPENAPI)`): with it, a gateway writes and serves the
+// service's OpenAPI 3.1 document (GatewayOptions::openapi).
+struct OpenApiSource {
+  const char* service;  // "chat.Chat"
+  const char* title;    // info.title
+  const char* version;  // info.version
+  // The comments of the services, methods, messages, fields and enums the
+  // document describes: full name, text, full name, text, ...
+  const char* const* descriptions;
+  size_t description_count;  // pairs
+};
+
 // Specialized by generated code for each service (see the file comment).
+// Generated with OpenAPI, it also has `static const OpenApiSource& OpenApi()`.
 template <class Service>
 struct ServiceTraits;
 

@@ -140,6 +140,18 @@ struct CompressionOptions {
   size_t min_bytes = 1024;
 };
 
+// The service's OpenAPI 3.1 document, served by the gateway. It needs the
+// service's header generated with OpenAPI (`grpcgw_generate(... OPENAPI)`);
+// the document is written when the gateway is mounted, from the descriptors
+// and the comments the header embeds, and reflects this gateway's options
+// (json_output names and unpopulated fields, enums_as_ints, SSE and
+// chunked framing, WebSocket subprotocols). Each gateway serves its own
+// service's document: gateways sharing an HttpServer need their own paths.
+struct OpenApiOptions {
+  bool serve = false;                 // GET `path` answers with the document
+  std::string path = "/openapi.json";
+};
+
 // Decides which request headers become gRPC metadata, and under what key.
 // Return false to drop the header. `key` is the header name as received.
 using HeaderMatcher = std::function<bool(std::string_view key, std::string* metadata_key)>;
@@ -189,6 +201,7 @@ struct GatewayOptions {
   ChunkedOptions chunked;
   CompressionOptions compression;
   CorsOptions cors;
+  OpenApiOptions openapi;
 };
 
 }  // namespace grpcgw

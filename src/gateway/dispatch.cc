@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "gateway/cors.h"
+#include "gateway/openapi_route.h"
 #include "gateway/request_body.h"
 #include "grpcgw/gateway.h"
 #include "routing/query.h"
@@ -363,13 +364,19 @@ internal::GatewayDispatch& HttpServer::dispatch() {
 }
 
 GatewayBase::GatewayBase(std::shared_ptr<grpc::Channel> channel, std::vector<MethodSpec> methods,
-                         GatewayOptions options)
+                         GatewayOptions options, const OpenApiSource* openapi)
     : state_(std::make_shared<internal::GatewayState>(std::move(channel), std::move(methods),
-                                                      std::move(options))) {}
+                                                      std::move(options))) {
+  state_->openapi = openapi;
+}
 
 GatewayBase::~GatewayBase() = default;
 
-void GatewayBase::mount(HttpServer& http) { http.dispatch().Mount(state_); }
+void GatewayBase::mount(HttpServer& http) {
+  auto document = internal::OpenApiDocument(*state_);  // throws before anything is mounted
+  http.dispatch().Mount(state_);
+  if (document) internal::ServeOpenApiDocument(http, state_->options.openapi.path, std::move(document));
+}
 
 const std::vector<MethodSpec>& GatewayBase::methods() const { return state_->methods; }
 const GatewayOptions& GatewayBase::options() const { return state_->options; }

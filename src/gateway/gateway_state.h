@@ -57,6 +57,8 @@ class GatewayState {
   const std::shared_ptr<grpc::Channel> channel;
   const std::vector<MethodSpec> methods;
   const GatewayOptions options;
+  // What the generated header embeds for the OpenAPI document, or null.
+  const OpenApiSource* openapi = nullptr;
   // Streams open now, across transports (bounded by max_concurrent_streams).
   std::atomic<size_t> open_streams{0};
 };

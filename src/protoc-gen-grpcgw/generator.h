@@ -8,7 +8,19 @@
 // header with nothing in it, so build rules can list one header per proto).
 // When any file has a problem, no header is written and protoc fails with
 // one line per problem, each naming the file, the method and the problem.
-// It takes no parameters.
+//
+// Parameters (comma-separated, or one per --grpcgw_opt):
+//   openapi[=file|service]   also write <file>.openapi.json (or
+//                            <file>.<Service>.openapi.json per service) and
+//                            embed in each ServiceTraits what a gateway needs
+//                            to serve its document (src/openapi/document.h)
+//   openapi_version=V        info.version (1.0.0)
+//   openapi_use_proto_names, openapi_omit_unpopulated, openapi_enums_as_ints,
+//   openapi_ndjson_bare_lines
+//                            the files describe a gateway with these options
+//                            (the defaults describe GatewayOptions{})
+//   http_rules=FILE.yaml     bind methods by the HTTP rules of a gRPC API
+//                            Configuration file (http_rules.h); repeatable
 #ifndef GRPCGW_PROTOC_GEN_GRPCGW_GENERATOR_H_
 #define GRPCGW_PROTOC_GEN_GRPCGW_GENERATOR_H_
 

@@ -133,11 +133,34 @@ void WriteMethod(const ServiceModel& service, const MethodModel& method, std::st
   o += "    }\n";
 }
 
-void WriteService(const ServiceModel& service, std::string* out) {
+void WriteOpenApi(const ServiceModel& service, const EmbeddedOpenApi& doc, std::string* out) {
+  std::string& o = *out;
+  o += "  // What the gateway needs to write this service's OpenAPI document\n"
+       "  // (GatewayOptions::openapi): its title, version and comments.\n";
+  o += "  static const OpenApiSource& OpenApi() {\n";
+  if (doc.descriptions.empty()) {
+    o += "    static const OpenApiSource kSource{" + Literal(service.full_name) + ", " + Literal(doc.title) +
+         ", " + Literal(doc.version) + ", nullptr, 0};\n";
+  } else {
+    o += "    static const char* const kDescriptions[] = {\n";
+    for (const auto& entry : doc.descriptions) {
+      o += "        " + Literal(entry.first) + ",\n";
+      o += "        " + Literal(entry.second) + ",\n";
+    }
+    o += "    };\n";
+    o += "    static const OpenApiSource kSource{" + Literal(service.full_name) + ", " + Literal(doc.title) +
+         ", " + Literal(doc.version) + ", kDescriptions, " + std::to_string(doc.descriptions.size()) + "};\n";
+  }
+  o += "    return kSource;\n";
+  o += "  }\n\n";
+}
+
+void WriteService(const ServiceModel& service, const EmbeddedOpenApi* doc, std::string* out) {
   std::string& o = *out;
   o += "template <>\n";
   o += "struct ServiceTraits<" + service.cpp_name + "> {\n";
   o += "  static constexpr const char kServiceName[] = " + Literal(service.full_name) + ";\n\n";
+  if (doc != nullptr) WriteOpenApi(service, *doc, out);
   o += "  // One MethodSpec per method of " + service.full_name +
        ", calling through `channel`\n"
        "  // (usually grpc::Server::InProcessChannel()). The specs share a stub.\n";
@@ -166,7 +189,7 @@ std::string HeaderFileName(const std::string& proto_name) {
   return StripProto(proto_name) + ".grpcgw.h";
 }
 
-std::string WriteHeader(const FileModel& model) {
+std::string WriteHeader(const FileModel& model, const std::map<std::string, EmbeddedOpenApi>* openapi) {
   const std::string header_name = HeaderFileName(model.proto_name);
   const std::string guard = IncludeGuard(header_name);
   std::string o;
@@ -191,7 +214,12 @@ std::string WriteHeader(const FileModel& model) {
   o += "namespace grpcgw {\n\n";
   for (size_t i = 0; i < model.services.size(); ++i) {
     if (i > 0) o += "\n";
-    WriteService(model.services[i], &o);
+    const EmbeddedOpenApi* doc = nullptr;
+    if (openapi != nullptr) {
+      auto found = openapi->find(model.services[i].full_name);
+      if (found != openapi->end()) doc = &found->second;
+    }
+    WriteService(model.services[i], doc, &o);
   }
   o += "\n}  // namespace grpcgw\n\n";
   o += "#endif  // " + guard + "\n";

@@ -16,12 +16,20 @@
 // Methods() builds one MethodSpec per method, calling through the generated
 // stub's callback API (`stub->async()`); streaming methods go through
 // grpcgw::Make{Server,Client,Bidi}StreamStarter from <grpcgw/stream_call.h>.
+// With the plugin's `openapi` parameter, each ServiceTraits also has
+//
+//     static const OpenApiSource& OpenApi();   // title, version, comments
+//
+// from which the gateway writes the service's OpenAPI document at mount
+// time with its own options (GatewayOptions::openapi).
 // It checks nothing (service_model.h does) and writes no file.
 #ifndef GRPCGW_PROTOC_GEN_GRPCGW_HEADER_WRITER_H_
 #define GRPCGW_PROTOC_GEN_GRPCGW_HEADER_WRITER_H_
 
+#include <map>
 #include <string>
 
+#include "openapi/document.h"
 #include "protoc-gen-grpcgw/service_model.h"
 
 namespace grpcgw {
@@ -30,8 +38,18 @@ namespace plugin {
 // "a/b/chat.grpcgw.h" for "a/b/chat.proto".
 std::string HeaderFileName(const std::string& proto_name);
 
-// The whole header for `model`.
-std::string WriteHeader(const FileModel& model);
+// What a service's traits embed so that a gateway can serve its OpenAPI
+// document (grpcgw::OpenApiSource).
+struct EmbeddedOpenApi {
+  std::string title;
+  std::string version;
+  openapi::Descriptions descriptions;
+};
+
+// The whole header for `model`. With `openapi` (by service full name), each
+// service's traits also get `static const OpenApiSource& OpenApi()`.
+std::string WriteHeader(const FileModel& model,
+                        const std::map<std::string, EmbeddedOpenApi>* openapi = nullptr);
 
 }  // namespace plugin
 }  // namespace grpcgw

@@ -8,6 +8,7 @@
 
 #include "google/api/annotations.pb.h"
 #include "grpcgw/options.pb.h"
+#include "protoc-gen-grpcgw/http_rules.h"
 #include "routing/path_template.h"
 
 namespace grpcgw {
@@ -132,14 +133,15 @@ std::string TemplateShape(const PathTemplate& parsed) {
 // Checks one file; one instance per BuildFileModel call.
 class FileChecker {
  public:
-  FileChecker(const FileDescriptor& file, std::vector<std::string>* errors)
-      : file_(file), errors_(errors) {}
+  FileChecker(const FileDescriptor& file, const HttpRules* rules, std::vector<std::string>* errors)
+      : file_(file), rules_(rules), errors_(errors) {}
 
   bool Build(FileModel* out) {
     out->proto_name = file_.name();
     for (int s = 0; s < file_.service_count(); ++s) {
       const ServiceDescriptor& service = *file_.service(s);
       ServiceModel model;
+      model.descriptor = &service;
       model.full_name = service.full_name();
       model.cpp_name = CppNamespace(file_.package()) + "::" + service.name();
       for (int m = 0; m < service.method_count(); ++m) {
@@ -151,13 +153,15 @@ class FileChecker {
   }
 
  private:
-  void Fail(const MethodDescriptor& method, const std::string& problem) {
+  void Fail(const MethodDescriptor& method, const std::string& problem, const std::string& origin = "") {
     ok_ = false;
-    errors_->push_back(file_.name() + ": method " + method.full_name() + ": " + problem);
+    errors_->push_back((origin.empty() ? file_.name() : origin) + ": method " + method.full_name() + ": " +
+                       problem);
   }
 
   MethodModel BuildMethod(const MethodDescriptor& method) {
     MethodModel model;
+    model.descriptor = &method;
     model.name = method.name();
     model.grpc_path = "/" + method.service()->full_name() + "/" + method.name();
     if (method.client_streaming() && method.server_streaming()) {
@@ -171,7 +175,15 @@ class FileChecker {
     model.response_type = CppClassName(*method.output_type());
 
     const google::protobuf::MethodOptions& options = method.options();
-    if (options.HasExtension(google::api::http)) {
+    const HttpRuleSet* rule_set = nullptr;
+    if (rules_ != nullptr) {
+      auto found = rules_->by_selector.find(method.full_name());
+      if (found != rules_->by_selector.end()) rule_set = &found->second;
+    }
+    if (rule_set != nullptr) {
+      // The file's rule replaces the annotation (README, "HTTP rules from a YAML file").
+      for (const BindingModel& binding : rule_set->bindings) CheckAndAddBinding(method, binding, &model.bindings);
+    } else if (options.HasExtension(google::api::http)) {
       const google::api::HttpRule& rule = options.GetExtension(google::api::http);
       AddBinding(method, rule, &model.bindings);
       for (const google::api::HttpRule& additional : rule.additional_bindings()) {
@@ -267,17 +279,18 @@ class FileChecker {
     PathTemplate parsed;
     std::string parse_error;
     if (!PathTemplate::Parse(binding.path_template, &parsed, &parse_error)) {
-      Fail(method, where + "invalid path template: " + parse_error);
+      Fail(method, where + "invalid path template: " + parse_error, binding.origin);
     } else {
       for (size_t i = 0; i < parsed.variables.size(); ++i) {
         const std::vector<std::string>& path = parsed.variables[i].field_path;
         std::string problem = CheckVariablePath(path, *method.input_type());
-        if (!problem.empty()) Fail(method, where + problem);
+        if (!problem.empty()) Fail(method, where + problem, binding.origin);
         for (size_t j = 0; j < i; ++j) {
           if (IsPrefix(parsed.variables[j].field_path, path) ||
               IsPrefix(path, parsed.variables[j].field_path)) {
             Fail(method, where + "path variables " + Quote(JoinPath(parsed.variables[j].field_path)) +
-                             " and " + Quote(JoinPath(path)) + " overlap");
+                             " and " + Quote(JoinPath(path)) + " overlap",
+                 binding.origin);
           }
         }
       }
@@ -289,17 +302,17 @@ class FileChecker {
       const FieldDescriptor* field = request.FindFieldByName(binding.body);
       if (binding.body.find('.') != std::string::npos) {
         Fail(method, where + "body " + Quote(binding.body) +
-                         " must be \"*\" or a top-level field of " + request.full_name());
+                         " must be \"*\" or a top-level field of " + request.full_name(), binding.origin);
       } else if (field == nullptr) {
         Fail(method, where + "body " + Quote(binding.body) + " is not a field of " +
-                         request.full_name());
+                         request.full_name(), binding.origin);
       }
     }
     if (!binding.response_body.empty()) {
       const Descriptor& response = *method.output_type();
       if (response.FindFieldByName(binding.response_body) == nullptr) {
         Fail(method, where + "response_body " + Quote(binding.response_body) +
-                         " is not a top-level field of " + response.full_name());
+                         " is not a top-level field of " + response.full_name(), binding.origin);
       }
     }
     bindings->push_back(std::move(binding));
@@ -316,7 +329,8 @@ class FileChecker {
     Fail(method, "binding " + Quote(binding.http_method + " " + binding.path_template) +
                      " conflicts with " +
                      Quote(binding.http_method + " " + first.path_template) + " of method " +
-                     first.method->full_name() + " (both match " + Quote(key) + ")");
+                     first.method->full_name() + " (both match " + Quote(key) + ")",
+         binding.origin);
   }
 
   struct SeenBinding {
@@ -325,6 +339,7 @@ class FileChecker {
   };
 
   const FileDescriptor& file_;
+  const HttpRules* rules_;
   std::vector<std::string>* errors_;
   bool ok_ = true;
   std::map<std::string, SeenBinding> seen_;  // "GET /v1/*" -> first binding
@@ -343,8 +358,9 @@ std::string CppClassName(const Descriptor& message) {
   return CppNamespace(message.file()->package()) + "::" + name;
 }
 
-bool BuildFileModel(const FileDescriptor& file, FileModel* out, std::vector<std::string>* errors) {
-  FileChecker checker(file, errors);
+bool BuildFileModel(const FileDescriptor& file, const HttpRules* rules, FileModel* out,
+                    std::vector<std::string>* errors) {
+  FileChecker checker(file, rules, errors);
   return checker.Build(out);
 }
 

@@ -10,7 +10,7 @@
 //
 //   FileModel model;
 //   std::vector<std::string> errors;
-//   if (!BuildFileModel(*file, &model, &errors)) {
+//   if (!BuildFileModel(*file, /*rules=*/nullptr, &model, &errors)) {
 //     // errors[i]: "chat.proto: method chat.Chat.Send: binding \"GET /v1/{x}\":
 //     //             field \"x\" is not a field of chat.Message"
 //   }
@@ -26,6 +26,8 @@ namespace google {
 namespace protobuf {
 class Descriptor;
 class FileDescriptor;
+class MethodDescriptor;
+class ServiceDescriptor;
 }  // namespace protobuf
 }  // namespace google
 
@@ -40,6 +42,7 @@ struct BindingModel {
   std::string path_template;  // as written in the proto
   std::string body;
   std::string response_body;
+  std::string origin;         // "api.yaml:7" for a rule from an HTTP rules file; "" from the proto
 };
 
 struct TransportModel {
@@ -52,6 +55,7 @@ struct TransportModel {
 };
 
 struct MethodModel {
+  const google::protobuf::MethodDescriptor* descriptor = nullptr;
   std::string name;           // "Send": the proto name, also the stub's method name
   std::string grpc_path;      // "/chat.Chat/Send"
   MethodKindModel kind = MethodKindModel::kUnary;
@@ -62,6 +66,7 @@ struct MethodModel {
 };
 
 struct ServiceModel {
+  const google::protobuf::ServiceDescriptor* descriptor = nullptr;
   std::string full_name;  // "chat.Chat"
   std::string cpp_name;   // "::chat::Chat"
   std::vector<MethodModel> methods;
@@ -72,10 +77,15 @@ struct FileModel {
   std::vector<ServiceModel> services;
 };
 
-// Builds the model of `file`. Returns true if every check passed. Otherwise
+struct HttpRules;
+
+// Builds the model of `file`. A method that `rules` (HTTP rules from a YAML
+// file; may be null) has a rule for takes the rule's bindings instead of its
+// google.api.http annotation. Returns true if every check passed. Otherwise
 // returns false and appends to *errors one line per problem, each naming the
-// file, the method and the problem; *out is then incomplete.
-bool BuildFileModel(const google::protobuf::FileDescriptor& file, FileModel* out,
+// file (the rules file and line for a rule's binding), the method and the
+// problem; *out is then incomplete.
+bool BuildFileModel(const google::protobuf::FileDescriptor& file, const HttpRules* rules, FileModel* out,
                     std::vector<std::string>* errors);
 
 // The C++ name of the class that protoc generates for `message`:

@@ -181,7 +181,9 @@ void CheckNamingTraits(const std::shared_ptr<grpc::Channel>& channel) {
 // The gateway, as DESIGN.md 1 shows it, on a loopback port.
 void CheckGateway(grpc::Server& server) {
   grpcgw::HttpServer http;
-  grpcgw::Gateway<Greeter> gateway(server);
+  grpcgw::GatewayOptions options;
+  options.openapi.serve = true;
+  grpcgw::Gateway<Greeter> gateway(server, options);
   gateway.mount(http);
   const int port = http.bind_to_any_port("127.0.0.1");
   Check(port > 0, "HttpServer binds a loopback port");
@@ -255,6 +257,15 @@ void CheckGateway(grpc::Server& server) {
     Check(res && res->status == 501,
           "plain GET " + path + " with chunked disabled: 501, got " +
               (res ? std::to_string(res->status) + " " + res->body : std::string("no response")));
+  }
+
+  // The OpenAPI document the generated header lets the gateway write.
+  {
+    httplib::Result res = client.Get("/openapi.json");
+    Check(res && res->status == 200 && res->body.find("\"openapi\": \"3.1.0\"") != std::string::npos &&
+              res->body.find("\"/v1/hello/{name}\"") != std::string::npos,
+          "GET /openapi.json: the service's OpenAPI 3.1 document, got " +
+              (res ? std::to_string(res->status) + " " + res->body.substr(0, 200) : std::string("no response")));
   }
 
   http.stop();

@@ -1,6 +1,9 @@
 # Runs protoc with protoc-gen-grpcgw on the fixtures in tests/protos/plugin:
 # each bad fixture must make protoc fail, write no header, and print an error
 # that names the file, the method and the problem; valid.proto must succeed.
+# The HTTP rules files in tests/protos/plugin/rules go with yaml_target.proto:
+# each bad one must fail naming the rules file and line of every mistake;
+# rules/valid.yaml must succeed and bind the methods.
 #
 #   cmake -DPROTOC=<protoc> -DPLUGIN=<protoc-gen-grpcgw> -DPROTO_DIR=<grpcgw/proto>
 #         -DFIXTURES=<tests/protos/plugin> [-DWORK_DIR=<scratch dir>]
@@ -83,6 +86,84 @@ expect_error(several_problems fixtures.several_problems.Checks.Overlapping
   "body \"inner.id\" must be \"*\" or a top-level field"
   "several_problems.proto: method fixtures.several_problems.Checks.ThroughRepeated: "
   "field path \"inner.many.id\": \"many\" must be a singular message field")
+
+# expect_rules_error(<rules file name> <needle>...): protoc on yaml_target.proto
+# with rules/<name>.yaml; "@FILE@" in a needle stands for the rules file.
+function(expect_rules_error rules)
+  set(rules_path "${FIXTURES}/rules/${rules}.yaml")
+  set(out_dir "${WORK_DIR}/rules_${rules}")
+  file(MAKE_DIRECTORY "${out_dir}")
+  execute_process(
+    COMMAND "${PROTOC}" "-I${FIXTURES}" "-I${PROTO_DIR}"
+      "--plugin=protoc-gen-grpcgw=${PLUGIN}" "--grpcgw_out=${out_dir}"
+      "--grpcgw_opt=openapi,http_rules=${rules_path}" "yaml_target.proto"
+    WORKING_DIRECTORY "${FIXTURES}"
+    RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(rc EQUAL 0)
+    fail("rules/${rules}.yaml" "protoc succeeded, expected a failure")
+  else()
+    foreach(needle ${ARGN})
+      string(REPLACE "@FILE@" "${rules_path}" needle "${needle}")
+      string(FIND "${err}" "${needle}" at)
+      if(at EQUAL -1)
+        fail("rules/${rules}.yaml" "stderr does not contain \"${needle}\"")
+      endif()
+    endforeach()
+    file(GLOB_RECURSE written "${out_dir}/*")
+    if(written)
+      fail("rules/${rules}.yaml" "files were written despite the error: ${written}")
+    endif()
+  endif()
+  set(failures ${failures} PARENT_SCOPE)
+endfunction()
+
+expect_rules_error(unknown_keys
+  "@FILE@:3: unknown key \"htpp\" in google.api.Service"
+  "@FILE@:9: unknown key \"bdoy\" in an http rule")
+expect_rules_error(unknown_selector
+  "@FILE@:5: selector \"fixtures.yaml_target.Store.GetItme\" names no method (fixtures.yaml_target.Store has no method \"GetItme\")"
+  "@FILE@:7: selector \"fixtures.yaml_target.Shop.GetItem\" names no method (no service \"fixtures.yaml_target.Shop\"")
+expect_rules_error(invalid_template
+  "@FILE@:6: binding \"GET /v1/items/{name\": invalid path template" "unterminated variable")
+expect_rules_error(unknown_fields
+  "@FILE@:6: method fixtures.yaml_target.Store.GetItem: binding \"GET /v1/items/{nmae}\": field \"nmae\" is not a field of fixtures.yaml_target.GetRequest"
+  "@FILE@:8: method fixtures.yaml_target.Store.CreateItem: binding \"POST /v1/items\": body \"itme\" is not a field of fixtures.yaml_target.CreateRequest")
+expect_rules_error(syntax_error "@FILE@:" "YAML syntax error")
+expect_rules_error(bad_rules
+  "@FILE@:7: an http rule has one pattern"
+  "@FILE@:12: additional_bindings may not contain additional_bindings"
+  "@FILE@:14: selector \"fixtures.yaml_target.Store.CreateItem\" already has a rule at @FILE@:8"
+  "@FILE@:16: http rule has no pattern")
+expect_rules_error(conflict
+  "@FILE@:9: method fixtures.yaml_target.Store.CreateItem: binding \"POST /v1/items\" conflicts with \"POST /v1/items\" of method fixtures.yaml_target.Store.GetItem")
+
+# A valid rules file binds the unannotated methods (and the OpenAPI
+# document follows it).
+set(out_dir "${WORK_DIR}/rules_valid")
+file(MAKE_DIRECTORY "${out_dir}")
+execute_process(
+  COMMAND "${PROTOC}" "-I${FIXTURES}" "-I${PROTO_DIR}"
+    "--plugin=protoc-gen-grpcgw=${PLUGIN}" "--grpcgw_out=${out_dir}"
+    "--grpcgw_opt=openapi,http_rules=${FIXTURES}/rules/valid.yaml" "yaml_target.proto"
+  WORKING_DIRECTORY "${FIXTURES}"
+  RESULT_VARIABLE rc ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  fail(yaml_target "protoc with rules/valid.yaml failed (exit ${rc}), expected success")
+else()
+  file(READ "${out_dir}/yaml_target.grpcgw.h" header)
+  file(READ "${out_dir}/yaml_target.openapi.json" document)
+  foreach(needle "{\"GET\", \"/v1/{name=items/*}\", \"\", \"\"}" "{\"POST\", \"/v1/items\", \"item\", \"\"}"
+                 "{\"PUT\", \"/v1/items:put\", \"*\", \"\"}")
+    string(FIND "${header}" "${needle}" at)
+    if(at EQUAL -1)
+      fail(yaml_target "yaml_target.grpcgw.h has no binding ${needle}")
+    endif()
+  endforeach()
+  string(FIND "${document}" "\"/v1/items:put\": {" at)
+  if(at EQUAL -1)
+    fail(yaml_target "yaml_target.openapi.json has no path /v1/items:put")
+  endif()
+endif()
 
 # The valid fixture generates its header.
 run_plugin(valid)
