@@ -189,6 +189,7 @@ void FinishResponseBody(RequestContext& ctx) {
   if (httplib::detail::encoding_type(ctx.req, res) == httplib::detail::EncodingType::None) return;
   auto body = std::make_shared<std::string>(std::move(res.body));
   res.body.clear();
+  res.headers.erase("Content-Type");  // set_content_provider sets it again
   res.set_content_provider(body->size(), content_type,
                            [body](size_t offset, size_t length, httplib::DataSink& sink) {
                              return sink.write(body->data() + offset, length);

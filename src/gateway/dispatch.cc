@@ -45,12 +45,6 @@ bool IsWebSocketUpgrade(const httplib::Request& req) {
   return HeaderHasToken(req, "Upgrade", "websocket") && HeaderHasToken(req, "Connection", "upgrade");
 }
 
-// The request announces a body (that nothing has read yet).
-bool RequestDeclaresBody(const httplib::Request& req) {
-  if (req.has_header("Transfer-Encoding")) return true;
-  const std::string length = req.get_header_value("Content-Length");
-  return !length.empty() && length.find_first_not_of('0') != std::string::npos;
-}
 
 bool AcceptsEventStream(const httplib::Request& req) {
   return req.get_header_value("Accept").find("text/event-stream") != std::string::npos;

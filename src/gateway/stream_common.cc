@@ -85,7 +85,7 @@ AsyncStream::AsyncStream(RequestContext& ctx, std::shared_ptr<StreamCall> call,
                          std::unique_ptr<StreamSlot> slot)
     : call_(std::move(call)),
       binding_(ctx.binding),
-      options_(ctx.options),
+      options_(ctx.binding.gateway->options),
       request_(std::move(ctx.request)),
       extra_headers_(ctx.res.headers),
       slot_(std::move(slot)) {

@@ -355,6 +355,7 @@ class ServerCore : public IoWatcher {
   void Forget(LoopShard& shard, LoopConn* conn);
 
   BodyPlan PlanFor(const RequestHead& head) const;
+  int listen_fd() const { return listen_fd_; }
 
   HttpServer& server;
   const HttpServerOptions& options;
@@ -1196,12 +1197,17 @@ HttpServer& HttpServer::set_request_body_limit(const std::string& pattern, size_
 
 bool HttpServer::bind_to_port(const std::string& host, int port, int /*socket_flags*/) {
   int bound = 0;
-  return core_->Bind(host, port, &last_error_, &bound);
+  if (!core_->Bind(host, port, &last_error_, &bound)) return false;
+  // httplib's content providers stop once they see no listening socket.
+  svr_sock_ = core_->listen_fd();
+  return true;
 }
 
 int HttpServer::bind_to_any_port(const std::string& host, int /*socket_flags*/) {
   int bound = 0;
-  return core_->Bind(host, 0, &last_error_, &bound) ? bound : -1;
+  if (!core_->Bind(host, 0, &last_error_, &bound)) return -1;
+  svr_sock_ = core_->listen_fd();
+  return bound;
 }
 
 bool HttpServer::listen_after_bind() { return core_->Run(); }
@@ -1214,7 +1220,10 @@ bool HttpServer::is_running() const { return core_->running.load(); }
 
 void HttpServer::stop() { Shutdown(options_.shutdown_grace); }
 
-void HttpServer::Shutdown(std::chrono::milliseconds grace) { core_->Shutdown(grace); }
+void HttpServer::Shutdown(std::chrono::milliseconds grace) {
+  core_->Shutdown(grace);
+  svr_sock_ = INVALID_SOCKET;
+}
 
 HttpServer& HttpServer::set_pre_routing_handler(HandlerWithResponse handler) {
   user_pre_routing_ = std::move(handler);
