@@ -170,15 +170,19 @@ struct GatewayOptions {
     return o;
   }();
 
-  // Limits. A body (or, for streams, the whole upload) over
-  // max_request_body_bytes gets 413; one message over max_message_bytes
-  // gets 413 / the error record / WebSocket close 1009.
+  // Limits. A body over max_request_body_bytes gets 413 (streamed uploads
+  // are bounded per message and by max_stream_upload_bytes instead); one
+  // message over max_message_bytes gets 413 / the error record / WebSocket
+  // close 1009.
   size_t max_request_body_bytes = 4 << 20;
+  // The whole upload of a streamed request (client-streaming or bidi over
+  // chunked transfer), which is otherwise bounded per message only
+  // (max_message_bytes); 0 is no limit.
+  size_t max_stream_upload_bytes = 0;
   size_t max_message_bytes = 4 << 20;
-  // Streaming calls open at once across the gateway; beyond: 503. Each open
-  // stream holds one HttpServer worker, so keep this below
-  // HttpServerOptions::max_threads, leaving room for unary traffic.
-  size_t max_concurrent_streams = 2048;
+  // Streaming calls open at once across the gateway; beyond: 503. An open
+  // stream costs memory on the server's event loop, not a thread.
+  size_t max_concurrent_streams = 100000;
   StreamLimits stream_limits;
 
   // Query parameters that name no field: ignored (false) or 400 (true).

@@ -1,19 +1,24 @@
-// Chunked transfer (DESIGN.md section 4): request streams as whitespace- or
+// Chunked transfer (docs/design.md): request streams as whitespace- or
 // newline-separated JSON values, forwarded one by one as they arrive;
 // response streams as NDJSON chunks ({"result":...} lines, or bare lines),
 // flushed as they come.
 //
-// Threads: for methods that stream requests, a reader thread moves the body
-// into the call while the serving thread waits for responses (bidi: writes
-// them as they come, so the stream is full duplex; client-streaming: waits
-// for the single response). The serving thread watches for a departed
-// client; the reader stops at the end of the body, on bad input (which
-// cancels the call), or when the serving thread stops it.
-#include <sys/socket.h>
-
-#include <atomic>
-#include <mutex>
-#include <thread>
+// Threads: none of its own. The worker binds the request and starts the
+// call; the stream then runs on the connection's event loop (ChunkedStream).
+// An upload's bytes come in as the socket gives them (the body's framing,
+// Content-Length or chunked, removed here), are split into JSON values and
+// go into the call as far as its bounded request queue takes them (reading
+// pauses meanwhile); responses go out as far as the socket takes them (the
+// call's reads stop while it is behind). Bidi is full duplex on one request.
+//
+// When the response starts: with the first response message (or, for a
+// client-streaming call, with its one response), so that a failure before
+// it is an ordinary HTTP error with the mapped status; after it, a failure
+// is an {"error":...} record at the end of the body. An upload that breaks
+// (bad JSON, a message or the whole upload over its limit, bad framing, no
+// bytes for ChunkedOptions::idle_timeout) cancels the call and explains it.
+#include <algorithm>
+#include <cstdio>
 
 #include "gateway/json_sequence.h"
 #include "gateway/request_body.h"
@@ -21,6 +26,7 @@
 #include "grpcgw/chunk_writer.h"
 #include "grpcgw/json.h"
 #include "grpcgw/status.h"
+#include "server/http1_parser.h"
 
 namespace grpcgw {
 namespace internal {
@@ -30,185 +36,319 @@ void WriteUnaryResponse(RequestContext& ctx, const google::protobuf::Message& re
 
 namespace {
 
-constexpr auto kPeerCheck = std::chrono::milliseconds(250);
+using Clock = std::chrono::steady_clock;
+
 // Response lines written together, at most (about).
 constexpr size_t kCoalesceBytes = 16384;
-
-// Reads the request body as a JSON sequence into the call, on a thread of
-// its own. Start, Stop and the accessors are called by the serving thread.
-class RequestStreamReader {
- public:
-  RequestStreamReader(RequestContext& ctx, StreamCall& call)
-      : ctx_(ctx),
-        call_(call),
-        body_(ctx.conn, ctx.req, ctx.options.max_request_body_bytes, ctx.options.chunked.idle_timeout),
-        splitter_(ctx.options.max_message_bytes) {}
-  ~RequestStreamReader() { Stop(); }
-
-  void Start() {
-    thread_ = std::thread([this] { Run(); });
-  }
-
-  // Ends the reader and waits for it. A body not read to its end is
-  // abandoned: the call is cancelled (if it still runs) and the connection
-  // can serve nothing more. A failure the reader meets while stopping is
-  // not reported.
-  void Stop() {
-    if (!thread_.joinable()) return;
-    stopping_ = true;
-    if (!body_complete_) {
-      call_.Cancel();
-      ::shutdown(ctx_.conn.socket(), SHUT_RD);
-      abandoned_ = true;
-    }
-    thread_.join();
-  }
-
-  // After Stop(): whether the connection may serve another request.
-  bool ConnectionReusable() const { return body_complete_ && !abandoned_; }
-  bool failed() const { return failed_; }
-  // Valid once failed() is true.
-  grpc::Status error() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return error_;
-  }
-  int http_status() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return http_status_;
-  }
-
- private:
-  // Until the body ends (half-close) or fails (the call is cancelled).
-  void Run() {
-    char buf[16384];
-    std::string element, error;
-    for (;;) {
-      HttpError http_error;
-      long got = body_.Read(buf, sizeof buf, &http_error);
-      if (got < 0) {
-        return Fail(http_error.http_status, static_cast<grpc::StatusCode>(http_error.grpc_code),
-                    http_error.message);
-      }
-      if (got == 0) break;
-      splitter_.Feed(buf, static_cast<size_t>(got));
-      while (splitter_.Next(&element, &error)) {
-        if (!Forward(element)) return;
-      }
-      if (!error.empty()) return Fail(413, grpc::StatusCode::RESOURCE_EXHAUSTED, "request stream: " + error);
-    }
-    while (splitter_.Finish(&element, &error)) {
-      if (!Forward(element)) return;
-    }
-    if (!error.empty()) return Fail(400, grpc::StatusCode::INVALID_ARGUMENT, "request stream: " + error);
-    body_complete_ = true;
-    call_.WritesDone();
-  }
-
-  // False when the stream cannot go on (bad element, or the call ended).
-  bool Forward(const std::string& element) {
-    std::unique_ptr<google::protobuf::Message> request(ctx_.request->New());
-    // The first message carries what the path and query bound.
-    if (index_ == 0) request->CopyFrom(*ctx_.request);
-    grpc::Status s = MergeBodyElement(ctx_.binding, ctx_.options, element, request.get());
-    if (!s.ok()) {
-      Fail(400, grpc::StatusCode::INVALID_ARGUMENT,
-           "request stream element " + std::to_string(index_) + ": " + s.error_message());
-      return false;
-    }
-    ++index_;
-    return call_.Write(std::move(request));  // false: the call ended
-  }
-
-  void Fail(int http_status, grpc::StatusCode code, const std::string& message) {
-    if (stopping_) return;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      error_ = grpc::Status(code, message);
-      http_status_ = http_status;
-    }
-    failed_ = true;
-    call_.Cancel();
-  }
-
-  RequestContext& ctx_;
-  StreamCall& call_;
-  // Used by the reader thread only.
-  BodyReader body_;
-  JsonSequenceSplitter splitter_;
-  size_t index_ = 0;  // of the next element
-
-  std::thread thread_;
-  std::atomic<bool> stopping_{false};
-  std::atomic<bool> body_complete_{false};
-  std::atomic<bool> failed_{false};
-  bool abandoned_ = false;  // serving thread only
-  mutable std::mutex mu_;
-  grpc::Status error_;   // guarded by mu_
-  int http_status_ = 0;  // guarded by mu_
-};
 
 std::string Record(const GatewayOptions& options, bool error, const std::string& json) {
   if (options.chunked.bare_lines) return json + "\n";
   return (error ? "{\"error\":" : "{\"result\":") + json + "}\n";
 }
 
-// Waits for the first response or the end of the call, checking on the
-// client meanwhile. kTimeout means the client left (the call is cancelled).
-StreamCall::Next AwaitFirstResponse(RequestContext& ctx, StreamCall& call,
-                                    std::unique_ptr<google::protobuf::Message>* response) {
-  for (;;) {
-    StreamCall::Next next = call.Read(response, kPeerCheck);
-    if (next != StreamCall::Next::kTimeout) return next;
-    if (ctx.conn.PeerClosed()) {
-      call.Cancel();
-      return next;
+class ChunkedStream final : public AsyncStream {
+ public:
+  ChunkedStream(RequestContext& ctx, std::shared_ptr<StreamCall> call, std::unique_ptr<StreamSlot> slot,
+                bool streams_requests)
+      : AsyncStream(ctx, std::move(call), std::move(slot)),
+        conn_(ctx.conn),
+        req_(ctx.req),
+        streams_requests_(streams_requests),
+        client_streaming_(ctx.binding.method->kind == MethodKind::kClientStreaming),
+        splitter_(ctx.options.max_message_bytes) {
+    if (streams_requests_) {
+      const std::string te = ctx.req.get_header_value("Transfer-Encoding");
+      chunked_body_ = !te.empty();
+      if (chunked_body_) {
+        decoder_ = std::make_unique<ChunkedBodyDecoder>();
+      } else {
+        const std::string cl = ctx.req.get_header_value("Content-Length");
+        body_left_ = cl.empty() ? 0 : std::strtoull(cl.c_str(), nullptr, 10);
+        if (body_left_ == 0) body_done_ = true;
+      }
+    } else {
+      body_done_ = true;  // read by the worker
     }
   }
-}
 
-// The status a stream ends with: the reader's failure (bad input, limits)
-// explains a cancelled call better than the cancellation.
-grpc::Status FinalStatus(StreamCall& call, const RequestStreamReader* reader, int* http_status) {
-  *http_status = 0;
-  if (reader != nullptr && reader->failed()) {
-    *http_status = reader->http_status();
-    return reader->error();
+  void OnData(StreamIo&, std::string_view data) override {
+    if (!streams_requests_ || body_done_ || failed_) return;  // nothing more is expected
+    last_body_byte_ = Clock::now();
+    Decode(data);
+    Forward();
+    Pump();
   }
-  return call.status();
-}
+  void OnWake(StreamIo&) override {
+    Forward();
+    Pump();
+  }
+  void OnWritable(StreamIo&) override { Pump(); }
+  void OnTimer(StreamIo&) override {
+    if (finished_ || body_done_ || failed_) return;
+    if (Clock::now() - last_body_byte_ >= options_.chunked.idle_timeout) {
+      Fail(408, grpc::StatusCode::DEADLINE_EXCEEDED,
+           "request stream: no data for " + std::to_string(options_.chunked.idle_timeout.count()) + " ms");
+      return Pump();
+    }
+    ArmTimer();
+  }
 
-void WriteErrorBeforeStream(RequestContext& ctx, StreamCall& call, const grpc::Status& status, int http_status) {
-  httplib::Headers headers;
-  AddResponseMetadataHeaders(*call.context(), false, &headers);
-  AddResponseMetadataHeaders(*call.context(), true, &headers);
-  for (auto& h : headers) ctx.res.headers.insert(h);
-  WriteError(ctx, status, http_status);
-}
+  void OnShutdown(StreamIo&) override {
+    if (finished_) return;
+    call_->Cancel();
+    grpc::Status status(grpc::StatusCode::UNAVAILABLE, "the server is shutting down");
+    if (!head_sent_) {
+      keep_alive_ = false;
+      finished_ = true;
+      return FailBeforeHead(status);
+    }
+    finished_ = true;
+    io_->Write(ChunkWriter::FormatChunk(Record(options_, true, StatusToJson(status, options_.json_output))));
+    io_->Write("0\r\n\r\n");
+    io_->Finish(false);
+  }
 
-void ServeClientStreaming(RequestContext& ctx, StreamCall& call, RequestStreamReader& reader) {
-  std::unique_ptr<google::protobuf::Message> response;
-  if (AwaitFirstResponse(ctx, call, &response) == StreamCall::Next::kTimeout) {
-    reader.Stop();
-    ctx.conn.CloseAfterResponse();
-    return;
+ private:
+  void Started() override {
+    last_body_byte_ = Clock::now();
+    ArmTimer();
+    if (body_done_ && streams_requests_) EndOfBody();
+    if (streams_requests_) Forward();
+    Pump();
   }
-  reader.Stop();
-  if (!reader.ConnectionReusable()) ctx.conn.CloseAfterResponse();
-  int http_status;
-  grpc::Status status = FinalStatus(call, &reader, &http_status);
-  if (!status.ok()) return WriteErrorBeforeStream(ctx, call, status, http_status);
-  if (!response) {
-    return WriteError(ctx, grpc::Status(grpc::StatusCode::INTERNAL, "the service sent no response"));
+
+  void ArmTimer() {
+    if (io_ == nullptr) return;
+    if (streams_requests_ && !body_done_ && !failed_) {
+      io_->SetTimer(last_body_byte_ + options_.chunked.idle_timeout);
+    } else {
+      io_->SetTimer(Clock::time_point::max());
+    }
   }
-  WriteUnaryResponse(ctx, *response, *call.context());
-}
+
+  // The body's framing off; the payload into the splitter.
+  void Decode(std::string_view data) {
+    if (chunked_body_) {
+      while (!data.empty() && !body_done_) {
+        size_t consumed = 0;
+        payload_.clear();
+        auto r = decoder_->Feed(data, &consumed, &payload_);
+        Split(payload_);
+        data.remove_prefix(consumed);
+        if (r == ChunkedBodyDecoder::Result::kError) {
+          return Fail(decoder_->error().status == 413 ? 413 : 400, grpc::StatusCode::INVALID_ARGUMENT,
+                      "request body: " + decoder_->error().message);
+        }
+        if (r == ChunkedBodyDecoder::Result::kDone) {
+          body_done_ = true;
+          EndOfBody();
+        }
+        if (consumed == 0) break;
+      }
+      return;
+    }
+    size_t take = static_cast<size_t>(std::min<uint64_t>(body_left_, data.size()));
+    Split(data.substr(0, take));
+    body_left_ -= take;
+    if (body_left_ == 0) {
+      body_done_ = true;
+      EndOfBody();
+    }
+  }
+
+  void Split(std::string_view payload) {
+    if (payload.empty() || failed_) return;
+    uploaded_ += payload.size();
+    if (options_.max_stream_upload_bytes != 0 && uploaded_ > options_.max_stream_upload_bytes) {
+      return Fail(413, grpc::StatusCode::RESOURCE_EXHAUSTED,
+                  "request stream over max_stream_upload_bytes (" +
+                      std::to_string(options_.max_stream_upload_bytes) + " bytes)");
+    }
+    splitter_.Feed(payload.data(), payload.size());
+    std::string element, error;
+    while (splitter_.Next(&element, &error)) elements_.push_back(std::move(element));
+    if (!error.empty()) {
+      Fail(413, grpc::StatusCode::RESOURCE_EXHAUSTED, "request stream: " + error + " (max_message_bytes)");
+    }
+  }
+
+  void EndOfBody() {
+    std::string element, error;
+    while (splitter_.Finish(&element, &error)) elements_.push_back(std::move(element));
+    if (!error.empty()) return Fail(400, grpc::StatusCode::INVALID_ARGUMENT, "request stream: " + error);
+    body_complete_ = true;
+    ArmTimer();
+  }
+
+  // Elements into the call while it takes them; then the half-close.
+  void Forward() {
+    if (failed_ || io_ == nullptr) return;
+    while (!elements_.empty() || pending_) {
+      if (!pending_) {
+        std::unique_ptr<google::protobuf::Message> request(request_->New());
+        // The first message carries what the path and query bound.
+        if (index_ == 0) request->CopyFrom(*request_);
+        grpc::Status s = MergeBodyElement(binding_, options_, elements_.front(), request.get());
+        elements_.pop_front();
+        if (!s.ok()) {
+          return Fail(400, grpc::StatusCode::INVALID_ARGUMENT,
+                      "request stream element " + std::to_string(index_) + ": " + s.error_message());
+        }
+        ++index_;
+        pending_ = std::move(request);
+      }
+      auto r = call_->TryWrite(&pending_);
+      if (r == StreamCall::WriteResult::kFull) {
+        io_->PauseReading(true);
+        return;
+      }
+      pending_.reset();  // queued, or the call ended (its status answers)
+    }
+    io_->PauseReading(false);
+    if (body_complete_ && !writes_done_) {
+      writes_done_ = true;
+      call_->WritesDone();
+    }
+  }
+
+  void Fail(int http_status, grpc::StatusCode code, const std::string& message) {
+    if (failed_) return;
+    failed_ = true;
+    fail_http_ = http_status;
+    fail_status_ = grpc::Status(code, message);
+    elements_.clear();
+    pending_.reset();
+    call_->Cancel();
+    if (io_) io_->PauseReading(true);
+  }
+
+  bool Reusable() const { return body_done_ && !failed_ && keep_alive_; }
+
+  // The status a stream ends with: an upload failure explains a cancelled
+  // call better than the cancellation.
+  grpc::Status FinalStatus() const { return failed_ ? fail_status_ : call_->status(); }
+
+  void Pump() {
+    if (finished_ || io_ == nullptr) return;
+    if (client_streaming_) return PumpClientStreaming();
+    std::string lines;
+    bool ended = false;
+    while (io_->Unsent() < kStreamHighWater && lines.size() < kCoalesceBytes) {
+      std::unique_ptr<google::protobuf::Message> response;
+      StreamCall::Next next = call_->Read(&response, std::chrono::milliseconds(0));
+      if (next == StreamCall::Next::kTimeout) break;
+      if (next == StreamCall::Next::kFinished) {
+        ended = true;
+        break;
+      }
+      json_.clear();
+      grpc::Status st = AppendMessageJson(*response, &json_, options_.json_output);
+      if (!st.ok()) {
+        Fail(500, grpc::StatusCode::INTERNAL, "response has no JSON form: " + st.error_message());
+        ended = true;
+        break;
+      }
+      lines += Record(options_, false, json_);
+    }
+    if (!head_sent_ && lines.empty()) {
+      if (!ended) return;
+      grpc::Status status = FinalStatus();
+      if (!status.ok()) {
+        keep_alive_ = Reusable();
+        finished_ = true;
+        return FailBeforeHead(status, failed_ ? fail_http_ : 0);
+      }
+    }
+    if (!head_sent_) {
+      head_sent_ = true;
+      io_->Write(ChunkHead());
+    }
+    if (!lines.empty()) io_->Write(ChunkWriter::FormatChunk(lines));
+    if (!ended) return;
+    if (!body_done_ && !failed_) {
+      // The call ended before the upload did: the rest of the body is not
+      // read, so the connection cannot serve another request.
+      keep_alive_ = false;
+    }
+    finished_ = true;
+    grpc::Status status = FinalStatus();
+    if (!status.ok()) {
+      io_->Write(ChunkWriter::FormatChunk(Record(options_, true, StatusToJson(status, options_.json_output))));
+    }
+    io_->Write("0\r\n\r\n");
+    io_->Finish(Reusable());
+  }
+
+  void PumpClientStreaming() {
+    std::unique_ptr<google::protobuf::Message> response;
+    StreamCall::Next next = call_->Read(&response, std::chrono::milliseconds(0));
+    if (next == StreamCall::Next::kTimeout) return;
+    if (next == StreamCall::Next::kMessage) {
+      // The call ends right after its one response.
+      final_response_ = std::move(response);
+      next = call_->Read(&response, std::chrono::milliseconds(0));
+      if (next != StreamCall::Next::kFinished) return;
+    }
+    finished_ = true;
+    keep_alive_ = Reusable();
+    grpc::Status status = FinalStatus();
+    if (!status.ok()) return FailBeforeHead(status, failed_ ? fail_http_ : 0);
+    if (!final_response_) {
+      return FailBeforeHead(grpc::Status(grpc::StatusCode::INTERNAL, "the service sent no response"));
+    }
+    httplib::Response res;
+    res.headers = extra_headers_;
+    RequestContext ctx{req_, res, conn_, binding_, options_, nullptr};
+    WriteUnaryResponse(ctx, *final_response_, *call_->context());
+    FinishResponseBody(ctx);
+    io_->Write(SerializeResponse(res, keep_alive_));
+    io_->Finish(keep_alive_);
+  }
+
+  std::string ChunkHead() {
+    std::string head = "HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\n"
+                       "Transfer-Encoding: chunked\r\nCache-Control: no-cache\r\nX-Accel-Buffering: no\r\n";
+    for (const auto& [k, v] : HeadHeaders()) {
+      if (k.find_first_of(":\r\n") != std::string::npos || v.find_first_of("\r\n") != std::string::npos) continue;
+      head += k + ": " + v + "\r\n";
+    }
+    return head + "\r\n";
+  }
+
+  Connection& conn_;
+  const httplib::Request req_;  // a copy: the worker's request is gone
+  const bool streams_requests_;
+  const bool client_streaming_;
+  // The upload.
+  bool chunked_body_ = false;
+  std::unique_ptr<ChunkedBodyDecoder> decoder_;
+  uint64_t body_left_ = 0;
+  bool body_done_ = false;      // the body's framing ended
+  bool body_complete_ = false;  // ... and every element was split off
+  bool writes_done_ = false;
+  uint64_t uploaded_ = 0;
+  std::string payload_;
+  JsonSequenceSplitter splitter_;
+  std::deque<std::string> elements_;
+  std::unique_ptr<google::protobuf::Message> pending_;
+  size_t index_ = 0;
+  Clock::time_point last_body_byte_;
+  bool failed_ = false;
+  int fail_http_ = 0;
+  grpc::Status fail_status_;
+  // The response.
+  bool head_sent_ = false;
+  bool finished_ = false;
+  std::string json_;
+  std::unique_ptr<google::protobuf::Message> final_response_;
+};
 
 }  // namespace
 
 void ServeChunked(RequestContext& ctx) {
-  StreamSlot slot(*ctx.binding.gateway);
-  if (!slot.ok()) {
-    ctx.conn.CloseAfterResponse();
+  auto slot = std::make_unique<StreamSlot>(*ctx.binding.gateway);
+  if (!slot->ok()) {
+    if (!ctx.conn.body_buffered()) ctx.conn.CloseAfterResponse();
     return WriteError(ctx, grpc::Status(grpc::StatusCode::UNAVAILABLE, "too many open streams"), 503);
   }
   const MethodSpec& method = *ctx.binding.method;
@@ -225,79 +365,10 @@ void ServeChunked(RequestContext& ctx) {
   std::shared_ptr<StreamCall> call;
   grpc::Status s = StartStream(ctx, /*send_request=*/false, &call);
   if (!s.ok()) {
-    if (streams_requests) ctx.conn.CloseAfterResponse();
+    if (!ctx.conn.body_buffered()) ctx.conn.CloseAfterResponse();
     return WriteError(ctx, s);
   }
-  std::unique_ptr<RequestStreamReader> reader;
-  if (streams_requests) {
-    reader = std::make_unique<RequestStreamReader>(ctx, *call);
-    reader->Start();
-  }
-  if (method.kind == MethodKind::kClientStreaming) return ServeClientStreaming(ctx, *call, *reader);
-
-  // The head goes out with the first message, so that a failure before it
-  // is an ordinary HTTP error.
-  std::unique_ptr<google::protobuf::Message> first;
-  StreamCall::Next next = AwaitFirstResponse(ctx, *call, &first);
-  if (next == StreamCall::Next::kTimeout) {  // the client left
-    if (reader) reader->Stop();
-    ctx.conn.CloseAfterResponse();
-    return;
-  }
-  int http_status;
-  if (next == StreamCall::Next::kFinished) {
-    if (reader) reader->Stop();
-    grpc::Status status = FinalStatus(*call, reader.get(), &http_status);
-    if (!status.ok()) {
-      if (reader && !reader->ConnectionReusable()) ctx.conn.CloseAfterResponse();
-      return WriteErrorBeforeStream(ctx, *call, status, http_status);
-    }
-  }
-
-  httplib::Headers headers = ctx.res.headers;  // what dispatch set (CORS, the request hook)
-  AddResponseMetadataHeaders(*call->context(), false, &headers);
-  std::unique_ptr<ChunkWriter> out = ChunkWriter::Start(ctx.conn, 200, "application/x-ndjson", headers);
-
-  std::string json;
-  std::string pending;  // lines not written yet
-  bool unprintable = false;
-  auto on_message = [&](const google::protobuf::Message& response) {
-    json.clear();
-    grpc::Status st = AppendMessageJson(response, &json, ctx.options.json_output);
-    if (!st.ok()) {
-      unprintable = true;
-      out->Write(pending + Record(ctx.options, true,
-                                  StatusToJson(grpc::Status(grpc::StatusCode::INTERNAL,
-                                                            "response has no JSON form: " + st.error_message()))));
-      return false;
-    }
-    // Lines of responses that are already waiting share one chunk; the
-    // chunk goes out when no more is waiting, so nothing is held back.
-    pending += Record(ctx.options, false, json);
-    if (call->BufferedResponses() > 0 && pending.size() < kCoalesceBytes) return true;
-    bool ok = out->Write(pending);
-    pending.clear();
-    return ok;
-  };
-  bool finished = true;
-  if (first && !on_message(*first)) {
-    call->Cancel();
-    finished = false;
-  }
-  if (finished && next != StreamCall::Next::kFinished) {
-    finished = PumpResponses(ctx, *call, on_message, std::chrono::milliseconds(0), nullptr);
-  }
-  if (reader) reader->Stop();
-  if (!finished) {
-    // The client left (the connection closes), or a response could not be
-    // printed (its error line was written: end the body properly).
-    if (unprintable) out->Finish();
-    return;
-  }
-  grpc::Status status = FinalStatus(*call, reader.get(), &http_status);
-  if (!status.ok()) out->Write(Record(ctx.options, true, StatusToJson(status, ctx.options.json_output)));
-  out->Finish();
-  if (!reader || reader->ConnectionReusable()) ctx.conn.ReleaseAfterHandler(true);
+  ctx.conn.Detach(std::make_shared<ChunkedStream>(ctx, std::move(call), std::move(slot), streams_requests));
 }
 
 }  // namespace internal

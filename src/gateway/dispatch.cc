@@ -158,7 +158,8 @@ bool GatewayDispatch::Classify(const RequestHead& head, BodyPlan* plan) const {
   if (streams_requests && !head.HasToken("Upgrade", "websocket")) {
     // Uploads are read as they arrive, one message at a time.
     plan->streamed = true;
-    plan->max_bytes = UINT64_MAX;
+    const size_t total = binding.gateway->options.max_stream_upload_bytes;
+    plan->max_bytes = total != 0 ? total : UINT64_MAX;
   }
   return true;
 }

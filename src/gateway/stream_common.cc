@@ -130,15 +130,29 @@ std::string AsyncStream::ErrorResponse(const grpc::Status& status, int http_stat
     res.set_header("WWW-Authenticate", "Bearer");
   }
   if (options_.error_handler && req_copy_) options_.error_handler(status, *req_copy_, res);
+  return SerializeResponse(res, keep_alive_);
+}
+
+std::string SerializeResponse(httplib::Response& res, bool keep_alive) {
+  std::string body = std::move(res.body);
+  if (res.content_provider_ && res.content_length_ > 0) {
+    httplib::DataSink sink;
+    sink.write = [&body](const char* data, size_t n) {
+      body.append(data, n);
+      return true;
+    };
+    res.content_provider_(0, res.content_length_, sink);
+  }
   std::string out = "HTTP/1.1 " + std::to_string(res.status) + " " + ReasonPhrase(res.status) + "\r\n";
   for (const auto& [k, v] : res.headers) {
     if (k.find_first_of(":\r\n") != std::string::npos || v.find_first_of("\r\n") != std::string::npos) continue;
+    if (k == "Content-Length" || k == "Connection") continue;
     out += k + ": " + v + "\r\n";
   }
-  out += "Content-Length: " + std::to_string(res.body.size()) + "\r\n";
-  if (!keep_alive_) out += "Connection: close\r\n";
+  out += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  if (!keep_alive) out += "Connection: close\r\n";
   out += "\r\n";
-  out += res.body;
+  out += body;
   return out;
 }
 

@@ -82,6 +82,10 @@ class AsyncStream : public StreamHandler {
   std::unique_ptr<StreamSlot> slot_;
 };
 
+// A whole HTTP/1.1 response for `res` (its body, or the data of a
+// content provider of known length), with Content-Length.
+std::string SerializeResponse(httplib::Response& res, bool keep_alive);
+
 // Output above this many unsent bytes stops taking responses from the call.
 constexpr size_t kStreamHighWater = 64 * 1024;
 

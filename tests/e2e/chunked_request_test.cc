@@ -170,6 +170,7 @@ TEST_CASE("chunked request rejects a bad element with its index and reason", "[c
   ServerConfig config;
   config.gateway.max_message_bytes = 1024;
   config.gateway.max_request_body_bytes = 8192;
+  config.gateway.max_stream_upload_bytes = 8192;  // streamed uploads are bounded per message otherwise
   TestServer server(config);
   const std::string good = "{\"text\":\"ok\"}\n";
   const std::string big = "{\"text\":\"" + std::string(2000, 'x') + "\"}\n";
@@ -184,7 +185,7 @@ TEST_CASE("chunked request rejects a bad element with its index and reason", "[c
        {"element 1", "cut off"}},
       {"message over max_message_bytes", Chunk(good) + Chunk(big.substr(0, 1000)) + Chunk(big.substr(1000)) + kLastChunk,
        413, 8, {"element 1", "1024"}},
-      {"body over max_request_body_bytes",
+      {"upload over max_stream_upload_bytes",
        [&] {
          std::string s;
          for (int i = 0; i < 12; ++i) s += Chunk(std::string(1000, ' ') + good);
@@ -215,6 +216,7 @@ TEST_CASE("chunked request rejects a bad element with its index and reason", "[c
 TEST_CASE("request body framing that cannot be trusted is refused", "[chunked][e2e]") {
   ServerConfig config;
   config.gateway.max_request_body_bytes = 8192;
+  config.gateway.max_stream_upload_bytes = 8192;  // streamed uploads are bounded per message otherwise
   TestServer server(config);
   struct Row {
     const char* name;
@@ -371,3 +373,21 @@ TEST_CASE("chunked upload that stalls mid-body is timed out and its call cancell
 }
 
 }  // namespace
+
+TEST_CASE("a streamed upload is bounded per message, not by max_request_body_bytes in total", "[chunked][limits]") {
+  ServerConfig config;
+  config.gateway.max_request_body_bytes = 8192;
+  config.gateway.max_message_bytes = 1024;
+  TestServer server(config);
+  // 40 messages of about 1 KB each: five times the body limit.
+  std::string chunks;
+  std::string texts;
+  for (int i = 0; i < 40; ++i) {
+    chunks += Chunk(std::string(900, ' ') + "{\"text\":\"m\",\"value\":1}\n");
+    texts += "m";
+  }
+  RawConnection conn(server.port());
+  RawResponse res = Exchange(conn, ChunkedHead("POST", "/v1/collect") + chunks + kLastChunk);
+  CHECK(res.status == 200);
+  CHECK(res.body == CollectJson(texts, 40, 40));
+}
