@@ -8,12 +8,6 @@
 
 namespace grpcgw {
 namespace internal {
-namespace {
-
-constexpr auto kPeerCheck = std::chrono::milliseconds(250);
-
-}  // namespace
-
 grpc::Status StartStream(RequestContext& ctx, bool send_request, std::shared_ptr<StreamCall>* call) {
   std::unique_ptr<grpc::ClientContext> context;
   grpc::Status s = MakeClientContext(ctx, &context);
@@ -29,56 +23,6 @@ grpc::Status StartStream(RequestContext& ctx, bool send_request, std::shared_ptr
     (*call)->WritesDone();
   }
   return grpc::Status::OK;
-}
-
-bool AwaitStreamStart(RequestContext& ctx, StreamCall& call) {
-  while (!call.WaitForInitialMetadata(kPeerCheck)) {
-    if (ctx.conn.PeerClosed()) {
-      call.Cancel();
-      return false;
-    }
-  }
-  return true;
-}
-
-bool PumpResponses(RequestContext& ctx, StreamCall& call,
-                   const std::function<bool(const google::protobuf::Message&)>& on_message,
-                   std::chrono::milliseconds idle, const std::function<bool()>& on_idle) {
-  using Clock = std::chrono::steady_clock;
-  auto last_write = Clock::now();
-  auto last_check = Clock::now();
-  std::unique_ptr<google::protobuf::Message> response;
-  for (;;) {
-    auto now = Clock::now();
-    auto wait = kPeerCheck;
-    if (on_idle && idle.count() > 0) {
-      auto until_idle = std::chrono::duration_cast<std::chrono::milliseconds>(last_write + idle - now);
-      if (until_idle < wait) wait = std::max(until_idle, std::chrono::milliseconds(0));
-    }
-    StreamCall::Next next = call.Read(&response, wait);
-    now = Clock::now();
-    if (next == StreamCall::Next::kFinished) return true;
-    if (next == StreamCall::Next::kMessage) {
-      if (!on_message(*response)) {
-        call.Cancel();
-        return false;
-      }
-      last_write = now;
-    } else if (on_idle && idle.count() > 0 && now - last_write >= idle) {
-      if (!on_idle()) {
-        call.Cancel();
-        return false;
-      }
-      last_write = now;
-    }
-    if (now - last_check >= kPeerCheck || next == StreamCall::Next::kTimeout) {
-      last_check = now;
-      if (ctx.conn.PeerClosed()) {
-        call.Cancel();
-        return false;
-      }
-    }
-  }
 }
 
 AsyncStream::AsyncStream(RequestContext& ctx, std::shared_ptr<StreamCall> call,

@@ -1,7 +1,6 @@
 // What the three streaming transports share: starting the call with the
-// request's metadata and deadline, waiting for it to start while watching
-// the client, and the pump that moves responses to the client with
-// heartbeats and departure checks.
+// request's metadata and deadline, and the event-loop side of a stream
+// (AsyncStream) once the worker handed the connection over.
 #ifndef GRPCGW_GATEWAY_STREAM_COMMON_H_
 #define GRPCGW_GATEWAY_STREAM_COMMON_H_
 
@@ -22,21 +21,6 @@ namespace internal {
 // and is half-closed (SSE, WebSocket server-streaming semantics do this
 // themselves). Errors are statuses to answer with.
 grpc::Status StartStream(RequestContext& ctx, bool send_request, std::shared_ptr<StreamCall>* call);
-
-// Waits until the call sent its initial metadata, a message, or ended.
-// Returns false (and cancels the call) if the client left first.
-bool AwaitStreamStart(RequestContext& ctx, StreamCall& call);
-
-// Moves responses to the client until the call ends or the client leaves.
-//   on_message: write one response; false = client gone.
-//   on_idle: called when `idle` passed with nothing written (a heartbeat);
-//            false = client gone. May be null.
-// Checks for a departed client at least every 250 ms. Returns true if the
-// call finished (call.status() holds the result), false if the client left
-// (the call was cancelled).
-bool PumpResponses(RequestContext& ctx, StreamCall& call,
-                   const std::function<bool(const google::protobuf::Message&)>& on_message,
-                   std::chrono::milliseconds idle, const std::function<bool()>& on_idle);
 
 // The event-loop side of a gateway stream: what SSE, chunked and WebSocket
 // streams share once the worker handed the connection over. Callbacks run
