@@ -19,6 +19,7 @@
 #include "gateway/request_body.h"
 #include "gateway/stream_common.h"
 #include "grpcgw/json.h"
+#include "grpcgw/status.h"
 #include "grpcgw/websocket.h"
 #include "websocket/frame.h"
 #include "websocket/handshake.h"
@@ -200,7 +201,8 @@ class WsStream final : public AsyncStream {
       call_cancel();
       SendClose(reader_.status().close_code, reader_.status().message);
       draining_ = true;
-      ArmTimer();
+      finished_ = true;
+      io_->Drain();
     }
   }
 
@@ -209,7 +211,7 @@ class WsStream final : public AsyncStream {
       // A server-streaming call starts with its one request.
       if (!text.empty()) {
         grpc::Status s = MergeBodyElement(binding_, options_, text, request_.get());
-        if (!s.ok()) return SendClose(CloseCodeFor(s), s.error_message());
+        if (!s.ok()) return End(CloseCodeFor(s), s.error_message(), s);
       }
       std::unique_ptr<google::protobuf::Message> request(request_->New());
       request->CopyFrom(*request_);
@@ -222,11 +224,13 @@ class WsStream final : public AsyncStream {
       half_closed_ = true;
       return;
     }
-    if (half_closed_) return End(WebSocket::kClosePolicyViolation, streams_requests_ ? kErrAfterHalfClose : kErrSecondRequest);
+    if (half_closed_) {
+      return End(WebSocket::kClosePolicyViolation, streams_requests_ ? kErrAfterHalfClose : kErrSecondRequest);
+    }
     std::unique_ptr<google::protobuf::Message> request(request_->New());
     if (first_) request->CopyFrom(*request_);
     grpc::Status s = MergeBodyElement(binding_, options_, text, request.get());
-    if (!s.ok()) return End(CloseCodeFor(s), s.error_message());
+    if (!s.ok()) return End(CloseCodeFor(s), s.error_message(), s);
     first_ = false;
     if (call_->TryWrite(&request) == StreamCall::WriteResult::kFull) pending_ = std::move(request);
   }
@@ -240,7 +244,12 @@ class WsStream final : public AsyncStream {
       if (next == StreamCall::Next::kTimeout) return;
       if (next == StreamCall::Next::kFinished) {
         grpc::Status status = call_->status();
+        if (end_code_ != 0) status = end_status_;
         uint16_t code = end_code_ != 0 ? end_code_ : CloseCodeFor(status);
+        if (code >= 4000 && !close_sent_) {
+          // The whole status (a close reason holds 123 bytes, no details).
+          io_->Write(EncodeFrame(Opcode::kText, "{\"error\":" + StatusToJson(status, options_.json_output) + "}"));
+        }
         SendClose(code, end_code_ != 0 ? end_reason_ : status.error_message());
         return;
       }
@@ -257,9 +266,12 @@ class WsStream final : public AsyncStream {
 
   // Ends the session early with `code`: the call is cancelled first, and
   // the close carries `code` rather than the cancelled call's status.
-  void End(uint16_t code, const std::string& reason) {
-    if (end_code_ == 0) end_code_ = code, end_reason_ = reason;
+  void End(uint16_t code, const std::string& reason, const grpc::Status& status = grpc::Status::OK) {
+    if (end_code_ == 0) end_code_ = code, end_reason_ = reason, end_status_ = status;
     call_cancel();
+    if (code >= 4000 && !close_sent_ && io_ != nullptr) {
+      io_->Write(EncodeFrame(Opcode::kText, "{\"error\":" + StatusToJson(status, options_.json_output) + "}"));
+    }
     SendClose(code, reason);
     if (!call_) Done();
   }
@@ -297,6 +309,7 @@ class WsStream final : public AsyncStream {
   Clock::time_point ping_sent_;
   uint16_t end_code_ = 0;
   std::string end_reason_;
+  grpc::Status end_status_;
   std::string json_;
 };
 

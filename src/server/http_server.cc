@@ -511,6 +511,13 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
       Linger();
     }
   }
+  void Drain() override {
+    if (state_ != State::kStream) return;
+    shard_.loop->CancelTimer(stream_timer_);
+    stream_timer_ = EventLoop::NoTimer();
+    auto handler = std::move(handler_);
+    Linger();
+  }
   void Abort() override { Close(false); }
   bool shutting_down() const override { return core_.stopping.load(); }
   std::function<void()> Waker() override {

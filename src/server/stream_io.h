@@ -43,6 +43,11 @@ class StreamIo {
   // setting); Clock::time_point::max() clears it.
   virtual void SetTimer(Clock::time_point when) = 0;
   virtual void Finish(bool keep_alive) = 0;
+  // Ends this side after a protocol failure: the queued bytes go out, then
+  // our end of stream, and the connection closes once the peer ended its
+  // own (or after a short while), so that unread input does not turn the
+  // last bytes into a reset.
+  virtual void Drain() = 0;
   virtual void Abort() = 0;
   // True once the server is stopping (OnShutdown was or will be called).
   virtual bool shutting_down() const = 0;

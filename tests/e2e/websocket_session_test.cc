@@ -200,7 +200,14 @@ TEST_CASE("a failing call closes with 4000 + code and the status message", "[web
       REQUIRE(ws.Open(c.path));
       for (const auto& m : c.messages) REQUIRE(ws.SendText(m));
       WsClose close = ws.ReadClose();
-      CHECK(close.texts.size() == c.responses);
+      // The responses, then the whole status as one last message.
+      REQUIRE(close.texts.size() == c.responses + 1);
+      auto error = Json(close.texts.back());
+      REQUIRE(error.IsObject());
+      REQUIRE(error.HasMember("error"));
+      CHECK(error["error"]["code"].GetInt() == c.code - 4000);
+      CHECK(std::string(error["error"]["message"].GetString()).substr(0, c.reason.size()) == c.reason);
+      CHECK(error["error"]["details"].IsArray());
       CHECK(close.code == c.code);
       CHECK(close.reason == c.reason);
       CHECK(close.eof);
@@ -405,7 +412,8 @@ TEST_CASE("upgrade headers become metadata and a bad Grpc-Timeout is an HTTP err
     REQUIRE(ws.Open("/v1/watch/dl", "Grpc-Timeout: 300m\r\n"));
     REQUIRE(ws.SendText(R"({"count":3,"waitForSignal":true})"));
     WsClose close = ws.ReadClose();
-    CHECK(close.texts.size() == 1);
+    REQUIRE(close.texts.size() == 2);  // one event, then the error
+    CHECK(Json(close.texts[1])["error"]["code"].GetInt() == 4);
     CHECK(close.code == 4004);
   }
   SECTION("a malformed Grpc-Timeout") {

@@ -110,7 +110,10 @@ const cases = {
     const bad = await session('/v1/rooms/err:echo', ['{"text":']);
     expect(bad.code === 4003, `invalid JSON: close code ${bad.code}`);
     const watch = await session('/v1/watch/err', [JSON.stringify({ count: 3, failAfter: 2, failCode: 14, failMessage: 'later' })]);
-    expect(watch.messages.length === 2, `2 messages before the failure, got ${watch.messages.length}`);
+    // The two events, then the whole status as one last message.
+    expect(watch.messages.length === 3, `2 messages and the error before the failure, got ${watch.messages.length}`);
+    const error = JSON.parse(watch.messages[2]).error;
+    expect(error && error.code === 14 && error.message === 'later', `error message: ${watch.messages[2]}`);
     expect(watch.code === 4014 && watch.reason === 'later', `close ${watch.code} "${watch.reason}"`);
   },
 
