@@ -427,7 +427,8 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
       }
     }
     if (state_ == State::kStream && out_.size() == out_pos_ && (events & EPOLLOUT) && handler_) {
-      handler_->OnWritable(*this);
+      auto handler = handler_;
+      handler->OnWritable(*this);
     }
   }
 
@@ -438,10 +439,12 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
       case State::kHead:
       case State::kBody:
         return Close(false);
-      case State::kStream:
-        handler_->OnShutdown(*this);
+      case State::kStream: {
+        auto handler = handler_;
+        handler->OnShutdown(*this);
         if (state_ != State::kClosed) Arm();
         return;
+      }
       case State::kWorker:  // ends when its handler returns
         conn_.shutting_down_ = true;  // the handler's blocking I/O gives up
         return;
@@ -604,6 +607,9 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
   template <class F>
   void Callback(F&& f) {
     auto keep = shared_from_this();
+    // The handler may end the stream (Finish, Abort) from inside the
+    // callback: it lives until the callback returned.
+    auto keep_handler = handler_;
     bool outer = !in_callback_;
     in_callback_ = true;
     f();
