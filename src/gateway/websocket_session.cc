@@ -4,8 +4,9 @@
 // Client to server: each text message (or binary message, when the method
 // allows them) is one JSON request message, the first merged over what the
 // path and query bound; an empty message half-closes. A server-streaming
-// call starts with the first message (the request) and refuses later ones
-// with 1008. Server to client: each response is one text message; the call
+// call bound without a body starts at once from the path and query and
+// refuses client messages with 1008; one bound with a body starts with the
+// first message (the request) and refuses later ones with 1008. Server to client: each response is one text message; the call
 // ending closes with 1000, or 4000 + the gRPC code and the status message.
 //
 // Threads: none of its own. The worker checks the handshake, writes the 101
@@ -33,6 +34,9 @@ namespace {
 
 // A server-streaming call takes exactly one request message.
 constexpr char kErrSecondRequest[] = "a server-streaming call takes one request message";
+// A server-streaming call bound without a body takes its request from the
+// path and query.
+constexpr char kErrNoRequestMessages[] = "this call takes its request from the path and query, not from messages";
 // A message arrived after the empty message that ended the requests.
 constexpr char kErrAfterHalfClose[] = "message after the end of the request stream";
 // A response could not be printed as JSON (a gateway fault: 1011).
@@ -225,7 +229,10 @@ class WsStream final : public AsyncStream {
       return;
     }
     if (half_closed_) {
-      return End(WebSocket::kClosePolicyViolation, streams_requests_ ? kErrAfterHalfClose : kErrSecondRequest);
+      const char* why = streams_requests_                   ? kErrAfterHalfClose
+                        : binding_.binding.body.empty() ? kErrNoRequestMessages
+                                                          : kErrSecondRequest;
+      return End(WebSocket::kClosePolicyViolation, why);
     }
     std::unique_ptr<google::protobuf::Message> request(request_->New());
     if (first_) request->CopyFrom(*request_);
@@ -350,6 +357,12 @@ void ServeWebSocket(RequestContext& ctx) {
   std::shared_ptr<StreamCall> call;
   if (method.kind != MethodKind::kServerStreaming) {
     call = method.stream(std::move(context), nullptr, ctx.options.stream_limits);
+  } else if (ctx.binding.binding.body.empty()) {
+    // A binding without a body: the path and query are the whole request,
+    // so the call starts at once.
+    std::unique_ptr<google::protobuf::Message> request(ctx.request->New());
+    request->CopyFrom(*ctx.request);
+    call = method.stream(std::move(context), std::move(request), ctx.options.stream_limits);
   }
   ctx.conn.Detach(std::make_shared<WsStream>(ctx, std::move(call), std::move(slot), std::move(context), options));
 }

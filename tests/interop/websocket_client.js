@@ -78,16 +78,16 @@ const cases = {
     expect(r.code === 1000, `close code ${r.code}`);
   },
 
-  async 'server-streaming with a first message'() {
-    const r = await session('/v1/watch/node?text=q', [JSON.stringify({ count: 4 })]);
+  async 'server-streaming from the path and query'() {
+    const r = await session('/v1/watch/node?text=q&count=4', []);
     expect(r.messages.length === 4, `4 messages, got ${r.messages.length}`);
     expect(JSON.parse(r.messages[3]).kind === 'last', `last: ${r.messages[3]}`);
     expect(JSON.parse(r.messages[0]).text === 'q', `query field: ${r.messages[0]}`);
     expect(r.code === 1000, `close code ${r.code}`);
   },
 
-  async 'server-streaming refuses a second message'() {
-    const r = await session('/v1/watch/node2', [JSON.stringify({ count: 3, waitForSignal: true }), '{}']);
+  async 'server-streaming refuses client messages'() {
+    const r = await session('/v1/watch/node2?count=3&wait_for_signal=true', ['{}']);
     expect(r.code === 1008, `close code ${r.code}`);
   },
 
@@ -109,7 +109,7 @@ const cases = {
     expect(r.reason === 'no such room', `reason "${r.reason}"`);
     const bad = await session('/v1/rooms/err:echo', ['{"text":']);
     expect(bad.code === 4003, `invalid JSON: close code ${bad.code}`);
-    const watch = await session('/v1/watch/err', [JSON.stringify({ count: 3, failAfter: 2, failCode: 14, failMessage: 'later' })]);
+    const watch = await session('/v1/watch/err?count=3&fail_after=2&fail_code=14&fail_message=later', []);
     // The two events, then the whole status as one last message.
     expect(watch.messages.length === 3, `2 messages and the error before the failure, got ${watch.messages.length}`);
     const error = JSON.parse(watch.messages[2]).error;

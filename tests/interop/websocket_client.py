@@ -69,13 +69,13 @@ async def half_close(port):
 
 
 async def server_streaming(port):
-    got, code, _ = await session(port, "/v1/watch/py?text=q", [json.dumps({"count": 4})])
+    got, code, _ = await session(port, "/v1/watch/py?text=q&count=4", [])
     expect(len(got) == 4, "4 messages, got %d" % len(got))
     expect(json.loads(got[0])["text"] == "q", "query field %r" % got[0])
     expect(json.loads(got[3])["kind"] == "last", "last %r" % got[3])
     expect(code == 1000, "close code %s" % code)
-    _, code, _ = await session(port, "/v1/watch/py2", [json.dumps({"count": 3, "waitForSignal": True}), "{}"])
-    expect(code == 1008, "a second message: close code %s" % code)
+    _, code, _ = await session(port, "/v1/watch/py2?count=3&wait_for_signal=true", ["{}"])
+    expect(code == 1008, "a client message: close code %s" % code)
 
 
 async def client_streaming(port):
@@ -133,7 +133,7 @@ async def subprotocol(port):
 CASES = [
     ("bidi echo", bidi_echo),
     ("half-close, then every response", half_close),
-    ("server-streaming with a first message", server_streaming),
+    ("server-streaming from the path and query", server_streaming),
     ("client-streaming", client_streaming),
     ("error close codes", error_close_codes),
     ("large fragmented message", large_fragmented_message),
