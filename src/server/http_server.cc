@@ -69,6 +69,7 @@ int GrpcCodeForHttpStatus(int status) {
     case 414: return 8;
     case 415: return 3;
     case 429: return 8;
+    case 431: return 8;   // request head over the limits, like 413 and 414
     case 501: return 12;
     case 503: return 14;  // UNAVAILABLE
     case 504: return 4;
