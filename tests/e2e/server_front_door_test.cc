@@ -286,5 +286,46 @@ TEST_CASE("head limits come from HttpServerOptions", "[server][limits]") {
   }
 }
 
+// ------------------------------------------------------------ header bytes
+
+TEST_CASE("header values are judged by their raw bytes", "[server][headers]") {
+  Probe probe;
+  TestServer server(UserRoutes(probe));
+  RawConnection conn(server.port());
+
+  SECTION("Transfer-Encoding: %63hunked is not chunked") {
+    REQUIRE(conn.Send("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: %63hunked\r\n\r\n"
+                      "5\r\nhello\r\n0\r\n\r\n" + Get("/smuggled")));
+    RawResponse res = ReadOne(conn);
+    RequireJsonError(res, 400, 3, "Transfer-Encoding must end in chunked");
+    RequireClosedAfter(res, conn);
+  }
+  SECTION("a raw CR in a value is 400 naming the header") {
+    REQUIRE(conn.Send(Get("/hello", "X-Split: a\rInjected: yes\r\n")));
+    RawResponse res = ReadOne(conn);
+    RequireJsonError(res, 400, 3, "X-Split");
+    RequireClosedAfter(res, conn);
+  }
+  SECTION("a NUL in a value is 400 naming the header") {
+    REQUIRE(conn.Send(Get("/hello", std::string("X-Nul: a\0b\r\n", 12))));
+    RawResponse res = ReadOne(conn);
+    RequireJsonError(res, 400, 3, "X-Nul");
+    RequireClosedAfter(res, conn);
+  }
+  SECTION("a raw LF inside a value ends the field: what follows is a field of its own") {
+    // RFC 9112 allows a bare LF as a line end: the request line that
+    // follows it is read as a header line of the same head (and refused),
+    // never as a request.
+    REQUIRE(conn.Send(Get("/hello?lf", "X-Lf: a\nGET /smuggled HTTP/1.1\r\n")));
+    RawResponse res = ReadOne(conn);
+    RequireJsonError(res, 400, 3, "header");
+    RequireClosedAfter(res, conn);
+  }
+  CHECK(probe.echo == 0);
+  CHECK(probe.hello == 0);
+  CHECK(probe.smuggled == 0);
+  RequireServing(server);
+}
+
 }  // namespace
 }  // namespace e2e_test
