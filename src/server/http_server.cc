@@ -532,6 +532,7 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
   // Back from a worker (on the loop thread).
   void AfterWorker(bool keep_alive) {
     auto keep = shared_from_this();
+    conn_.request_head_ = nullptr;
     if (state_ == State::kClosed) return;
     if (conn_.detached_) {
       handler_ = std::move(conn_.detached_);
@@ -800,6 +801,8 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
     out_.clear();
     out_pos_ = 0;
     const bool last = served_ + 1 >= core_.options.keep_alive_max_count;
+    // The parser is left alone until the worker hands the connection back.
+    conn_.request_head_ = &parser_.head();
     auto self = shared_from_this();
     bool queued = core_.workers->TryEnqueue([self, streamed, last, unsent] {
       if (!unsent.empty()) self->conn_.WriteAll(unsent);
@@ -811,6 +814,7 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
       self->shard_.loop->Post([self, keep_alive] { self->AfterWorker(keep_alive); });
     });
     if (!queued) {
+      conn_.request_head_ = nullptr;
       state_ = State::kHead;
       Reject(503, "the server is overloaded");
     }

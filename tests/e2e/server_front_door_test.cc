@@ -109,6 +109,11 @@ std::string Get(const std::string& target, const std::string& extra = "") {
   return "GET " + target + " HTTP/1.1\r\nHost: x\r\n" + extra + "\r\n";
 }
 
+std::string Post(const std::string& target, const std::string& body, const std::string& extra = "") {
+  return "POST " + target + " HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(body.size()) +
+         "\r\n" + extra + "\r\n" + body;
+}
+
 RawResponse ReadOne(RawConnection& conn) {
   RawResponse res;
   INFO("reading a response");
@@ -137,6 +142,15 @@ void RequireClosedAfter(const RawResponse& res, RawConnection& conn) {
   std::string rest = conn.ReadToClose(5s, &saw_close);
   CHECK(saw_close);
   CHECK(rest.empty());
+}
+
+// The response kept the connection, and it serves the next request.
+void RequireKeptAfter(const RawResponse& res, RawConnection& conn) {
+  CHECK(Lowercase(res.header("Connection")) != "close");
+  REQUIRE(conn.Send(Get("/hello?next")));
+  RawResponse next = ReadOne(conn);
+  CHECK(next.status == 200);
+  CHECK(next.body == "hello /hello?next");
 }
 
 // A new connection is still served.
@@ -325,6 +339,43 @@ TEST_CASE("header values are judged by their raw bytes", "[server][headers]") {
   CHECK(probe.hello == 0);
   CHECK(probe.smuggled == 0);
   RequireServing(server);
+}
+
+// The metadata a Metadata call received, as key -> value.
+std::multimap<std::string, std::string> ReceivedMetadata(const std::string& body) {
+  e2e::MetadataResponse response;
+  grpc::Status s = grpcgw::JsonToMessage(body, &response);
+  INFO(body);
+  REQUIRE(s.ok());
+  std::multimap<std::string, std::string> out;
+  for (const auto& e : response.received()) out.emplace(e.key(), e.value());
+  return out;
+}
+
+TEST_CASE("percent sequences in header values reach metadata as sent, never decoded", "[server][headers]") {
+  Probe probe;
+  TestServer server(UserRoutes(probe));
+  RawConnection conn(server.port());
+  REQUIRE(conn.Send(Post("/v1/metadata", "{}",
+                         "Content-Type: application/json\r\n"
+                         "Grpc-Metadata-Split: a%0D%0AInjected: yes\r\n"
+                         "Grpc-Metadata-Plus: a%2Bb%20c%00\r\n")));
+  RawResponse res = ReadOne(conn);
+  INFO(res.body);
+  REQUIRE(res.status == 200);
+  auto md = ReceivedMetadata(res.body);
+  auto split = md.find("split");
+  REQUIRE(split != md.end());
+  CHECK(split->second == "a%0D%0AInjected: yes");
+  auto plus = md.find("plus");
+  REQUIRE(plus != md.end());
+  CHECK(plus->second == "a%2Bb%20c%00");
+  CHECK(md.count("injected") == 0);
+  for (const auto& [k, v] : md) {
+    INFO(k);
+    CHECK(v.find_first_of(std::string("\r\n\0", 3)) == std::string::npos);
+  }
+  RequireKeptAfter(res, conn);
 }
 
 }  // namespace
