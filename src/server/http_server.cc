@@ -45,6 +45,8 @@ namespace {
 
 thread_local Connection* current_connection = nullptr;
 
+constexpr char kLineBreakOrNul[3] = {'\r', '\n', '\0'};
+
 int PollFor(int fd, short events, std::chrono::milliseconds timeout) {
   pollfd p{fd, events, 0};
   for (;;) {
@@ -1140,6 +1142,19 @@ HttpServer::HttpServer(const HttpServerOptions& options)
   // Runs right before httplib writes a response: a response with a body in
   // memory goes out as one write (head and body), not two segments.
   set_post_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+    // A header field whose name or value holds CR, LF or NUL would end its
+    // line early and split the response (a route copying a request header,
+    // which httplib percent-decodes, into res.headers). httplib's
+    // set_header drops such a field; fields put into res.headers directly
+    // are dropped here.
+    for (auto it = res.headers.begin(); it != res.headers.end();) {
+      if (it->first.find_first_of(kLineBreakOrNul, 0, 3) != std::string::npos ||
+          it->second.find_first_of(kLineBreakOrNul, 0, 3) != std::string::npos) {
+        it = res.headers.erase(it);
+      } else {
+        ++it;
+      }
+    }
     Connection* c = current_connection;
     if (c == nullptr || c->taken_over_) return;
     if (c->close_after_response_) {

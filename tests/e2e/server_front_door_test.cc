@@ -70,6 +70,7 @@ constexpr size_t kBigRouteLimit = 256 * 1024;
 //   POST /smuggled    counts (idem)
 //   POST /echo        the body back (limit kUserBodyLimit)
 //   POST /big         the body's size (limit raised to kBigRouteLimit)
+//   GET  /reflect     copies X-Probe into response headers
 //   GET  /block       waits on the probe's latch
 ServerConfig UserRoutes(Probe& probe) {
   ServerConfig config;
@@ -94,6 +95,13 @@ ServerConfig UserRoutes(Probe& probe) {
       res.set_content(std::to_string(req.body.size()), "text/plain");
     });
     http.set_request_body_limit("/big", kBigRouteLimit);
+    http.Get("/reflect", [](const httplib::Request& req, httplib::Response& res) {
+      // Careless on purpose: a request header copied into response headers.
+      const std::string v = req.get_header_value("X-Probe");
+      res.headers.emplace("X-Direct", v);
+      res.set_header("X-Set", v);
+      res.set_content("reflected", "text/plain");
+    });
     http.Get("/block", [&probe](const httplib::Request&, httplib::Response& res) {
       std::unique_lock<std::mutex> lock(probe.mu);
       ++probe.entered;
@@ -339,6 +347,24 @@ TEST_CASE("header values are judged by their raw bytes", "[server][headers]") {
   CHECK(probe.hello == 0);
   CHECK(probe.smuggled == 0);
   RequireServing(server);
+}
+
+TEST_CASE("no route can split its response with a header value", "[server][headers]") {
+  Probe probe;
+  TestServer server(UserRoutes(probe));
+  RawConnection conn(server.port());
+  // httplib hands the route this value percent-decoded, with CR LF in it.
+  REQUIRE(conn.Send(Get("/reflect", "X-Probe: a%0D%0AInjected: yes%0D%0A%0D%0AHTTP/1.1 200 OK\r\n") +
+                    Get("/hello?next")));
+  RawResponse res = ReadOne(conn);
+  CHECK(res.status == 200);
+  CHECK(res.body == "reflected");
+  CHECK_FALSE(res.has_header("Injected"));
+  CHECK_FALSE(res.has_header("X-Direct"));
+  CHECK_FALSE(res.has_header("X-Set"));
+  RawResponse next = ReadOne(conn);
+  CHECK(next.status == 200);
+  CHECK(next.body == "hello /hello?next");
 }
 
 // The metadata a Metadata call received, as key -> value.
