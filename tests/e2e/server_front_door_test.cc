@@ -122,6 +122,10 @@ std::string Post(const std::string& target, const std::string& body, const std::
          "\r\n" + extra + "\r\n" + body;
 }
 
+std::string ChunkedPost(const std::string& target, const std::string& chunks, const std::string& extra = "") {
+  return "POST " + target + " HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n" + extra + "\r\n" + chunks;
+}
+
 RawResponse ReadOne(RawConnection& conn) {
   RawResponse res;
   INFO("reading a response");
@@ -308,6 +312,257 @@ TEST_CASE("head limits come from HttpServerOptions", "[server][limits]") {
   }
 }
 
+// ----------------------------------------------------------- request bodies
+
+TEST_CASE("bodies over the limit of a user route are refused up front with 413", "[server][limits]") {
+  Probe probe;
+  TestServer server(UserRoutes(probe));
+  RawConnection conn(server.port());
+  int echoed = 0;
+
+  SECTION("a Content-Length over the limit, before any body byte") {
+    REQUIRE(conn.Send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000000\r\n\r\n"));
+    RawResponse res = ReadOne(conn);
+    RequireJsonError(res, 413, 8, "over the limit of 1024");
+    RequireClosedAfter(res, conn);
+  }
+  SECTION("one byte over the limit") {
+    REQUIRE(conn.Send(Post("/echo", std::string(kUserBodyLimit + 1, 'b'))));
+    RawResponse res = ReadOne(conn);
+    RequireJsonError(res, 413, 8, "over the limit of 1024");
+    RequireClosedAfter(res, conn);
+  }
+  SECTION("a chunk size over the limit, before any of its data") {
+    REQUIRE(conn.Send(ChunkedPost("/echo", "401\r\n")));
+    RawResponse res = ReadOne(conn);
+    RequireJsonError(res, 413, 8, "too large");
+    RequireClosedAfter(res, conn);
+  }
+  SECTION("a huge chunk size") {
+    REQUIRE(conn.Send(ChunkedPost("/echo", "7fffffffffffffff\r\n")));
+    RawResponse res = ReadOne(conn);
+    RequireJsonError(res, 413, 8, "too large");
+    RequireClosedAfter(res, conn);
+  }
+  SECTION("chunks that add up to more than the limit") {
+    REQUIRE(conn.Send(ChunkedPost("/echo", "200\r\n" + std::string(512, 'c') + "\r\n201\r\n")));
+    RawResponse res = ReadOne(conn);
+    RequireJsonError(res, 413, 8, "too large");
+    RequireClosedAfter(res, conn);
+  }
+  SECTION("a body at the limit is served, and the connection kept") {
+    REQUIRE(conn.Send(Post("/echo", std::string(kUserBodyLimit, 'b'))));
+    RawResponse res = ReadOne(conn);
+    CHECK(res.status == 200);
+    CHECK(res.body == "echo:" + std::string(kUserBodyLimit, 'b'));
+    RequireKeptAfter(res, conn);
+    echoed = 1;
+  }
+  CHECK(probe.echo == echoed);
+  RequireServing(server);
+}
+
+TEST_CASE("set_request_body_limit raises the limit of one route", "[server][limits]") {
+  Probe probe;
+  TestServer server(UserRoutes(probe));
+  const std::string body(200 * 1024, 'z');
+  {
+    RawConnection conn(server.port());
+    REQUIRE(conn.Send(Post("/big", body)));
+    RawResponse res = ReadOne(conn);
+    CHECK(res.status == 200);
+    CHECK(res.body == std::to_string(body.size()));
+    RequireKeptAfter(res, conn);
+  }
+  {
+    RawConnection conn(server.port());
+    REQUIRE(conn.Send("POST /big HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(kBigRouteLimit + 1) +
+                      "\r\n\r\n"));
+    RawResponse res = ReadOne(conn);
+    RequireJsonError(res, 413, 8, "over the limit of " + std::to_string(kBigRouteLimit));
+    RequireClosedAfter(res, conn);
+  }
+  {
+    // The other routes keep theirs.
+    RawConnection conn(server.port());
+    REQUIRE(conn.Send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(body.size()) +
+                      "\r\n\r\n"));
+    RawResponse res = ReadOne(conn);
+    RequireJsonError(res, 413, 8, "over the limit of 1024");
+    RequireClosedAfter(res, conn);
+  }
+  CHECK(probe.big == 1);
+  CHECK(probe.echo == 0);
+}
+
+TEST_CASE("a request no route serves gets its 404 without its large body being read", "[server][limits]") {
+  Probe probe;
+  TestServer server(UserRoutes(probe));
+  RawConnection conn(server.port());
+  SECTION("a large declared body: 404 at once, and closed") {
+    REQUIRE(conn.Send("POST /nowhere HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000000\r\n\r\n"));
+    RawResponse res = ReadOne(conn);
+    RequireJsonError(res, 404, 5, "no route for POST /nowhere");
+    RequireClosedAfter(res, conn);
+  }
+  SECTION("a large chunked body: 404 at once, and closed") {
+    REQUIRE(conn.Send(ChunkedPost("/nowhere", "fffffff\r\n")));
+    RawResponse res = ReadOne(conn);
+    RequireJsonError(res, 404, 5, "no route for POST /nowhere");
+    RequireClosedAfter(res, conn);
+  }
+  SECTION("a small body is read and skipped, and the connection kept") {
+    REQUIRE(conn.Send(Post("/nowhere", Get("/smuggled"))));
+    RawResponse res = ReadOne(conn);
+    RequireJsonError(res, 404, 5, "no route for POST /nowhere");
+    RequireKeptAfter(res, conn);
+  }
+  CHECK(probe.smuggled == 0);
+}
+
+// ----------------------------------------------------------------- shedding
+
+TEST_CASE("requests beyond the workers and their queue get 503, and the server keeps serving", "[server][load]") {
+  Probe probe;
+  ServerConfig config = UserRoutes(probe);
+  config.http.min_threads = 1;
+  config.http.max_threads = 1;
+  config.http.max_queued_requests = 1;
+  TestServer server(config);
+  OpenOnExit open_on_exit{probe};  // destroyed before the server stops
+
+  RawConnection first(server.port());
+  REQUIRE(first.Send(Get("/block")));
+  REQUIRE(probe.WaitEntered(1, 5s));  // the only worker is busy
+
+  // One more request fits the queue, the next one does not; which of the
+  // two arrives first is up to the scheduler.
+  RawConnection a(server.port());
+  RawConnection b(server.port());
+  REQUIRE(a.Send(Get("/block")));
+  REQUIRE(b.Send(Get("/block")));
+  RawConnection* refused = nullptr;
+  RawConnection* queued = nullptr;
+  REQUIRE(WaitUntil([&] { return Readable(a.fd(), 0) || Readable(b.fd(), 0); }, 5s));
+  if (Readable(a.fd(), 0)) {
+    refused = &a;
+    queued = &b;
+  } else {
+    refused = &b;
+    queued = &a;
+  }
+  RawResponse res = ReadOne(*refused);
+  RequireJsonError(res, 503, 14, "overloaded");
+  RequireClosedAfter(res, *refused);
+  CHECK_FALSE(Readable(queued->fd(), 0));  // still waiting, not refused
+
+  probe.Open();
+  RawResponse r1 = ReadOne(first);
+  CHECK(r1.status == 200);
+  CHECK(r1.body == "unblocked");
+  RawResponse r2 = ReadOne(*queued);
+  CHECK(r2.status == 200);
+  CHECK(r2.body == "unblocked");
+  RequireKeptAfter(r2, *queued);
+  RequireServing(server);
+}
+
+TEST_CASE("connections beyond max_connections get 503 and are closed", "[server][load]") {
+  Probe probe;
+  ServerConfig config = UserRoutes(probe);
+  config.http.max_connections = 1;
+  TestServer server(config);
+
+  auto first = std::make_unique<RawConnection>(server.port());
+  REQUIRE(first->Send(Get("/hello?first")));
+  CHECK(ReadOne(*first).status == 200);  // accepted and open
+
+  RawConnection second(server.port());
+  RawResponse res;
+  REQUIRE(second.ReadResponse(&res, 5s));  // answered without asking
+  RequireJsonError(res, 503, 14, "too many open connections");
+  RequireClosedAfter(res, second);
+
+  // The first connection is unaffected; once it is gone there is room again.
+  REQUIRE(first->Send(Get("/hello?again")));
+  CHECK(ReadOne(*first).body == "hello /hello?again");
+  first.reset();
+  REQUIRE(WaitUntil([&] { return server.http().open_connections() == 0; }, 5s));
+  RequireServing(server);
+}
+
+// ------------------------------------------- framing (RFC 9112 section 6)
+
+TEST_CASE("ambiguous framing is 400 and closes the connection", "[server][framing]") {
+  Probe probe;
+  TestServer server(UserRoutes(probe));
+  RawConnection conn(server.port());
+  const std::string smuggle = Get("/smuggled");
+  std::string fragment;
+  SECTION("two different Content-Lengths") {
+    REQUIRE(conn.Send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: " +
+                      std::to_string(5 + smuggle.size()) + "\r\n\r\nhello" + smuggle));
+    fragment = "conflicting Content-Length";
+  }
+  SECTION("two Content-Lengths in one field") {
+    REQUIRE(conn.Send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5, " +
+                      std::to_string(5 + smuggle.size()) + "\r\n\r\nhello" + smuggle));
+    fragment = "conflicting Content-Length";
+  }
+  SECTION("Transfer-Encoding chunked, then identity") {
+    REQUIRE(conn.Send("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                      "Transfer-Encoding: identity\r\nContent-Length: 0\r\n\r\n5\r\nhello\r\n0\r\n\r\n" +
+                      smuggle));
+    fragment = "Transfer-Encoding";
+  }
+  SECTION("Transfer-Encoding chunked, identity, without Content-Length") {
+    REQUIRE(conn.Send("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                      "Transfer-Encoding: identity\r\n\r\n5\r\nhello\r\n0\r\n\r\n" +
+                      smuggle));
+    fragment = "Transfer-Encoding must end in chunked";
+  }
+  SECTION("Content-Length and Transfer-Encoding") {
+    REQUIRE(conn.Send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"
+                      "0\r\n\r\n" + smuggle));
+    fragment = "both Transfer-Encoding and Content-Length";
+  }
+  SECTION("a chunk size written 0x5") {
+    REQUIRE(conn.Send(ChunkedPost("/echo", "0x5\r\nhello\r\n0\r\n\r\n" + smuggle)));
+    fragment = "invalid chunk size";
+  }
+  SECTION("a chunk size with a leading space") {
+    REQUIRE(conn.Send(ChunkedPost("/echo", " 5\r\nhello\r\n0\r\n\r\n" + smuggle)));
+    fragment = "invalid chunk size";
+  }
+  SECTION("garbage after a chunk's data") {
+    REQUIRE(conn.Send(ChunkedPost("/echo", "5\r\nhelloXX\r\n0\r\n\r\n" + smuggle)));
+    fragment = "chunk data not followed by CRLF";
+  }
+  RawResponse res = ReadOne(conn);
+  RequireJsonError(res, 400, 3, fragment);
+  RequireClosedAfter(res, conn);
+  CHECK(probe.echo == 0);
+  CHECK(probe.smuggled == 0);
+  RequireServing(server);
+}
+
+TEST_CASE("a GET's body is skipped, not read as the next request", "[server][framing]") {
+  Probe probe;
+  TestServer server(UserRoutes(probe));
+  RawConnection conn(server.port());
+  const std::string body = Get("/smuggled");
+  REQUIRE(conn.Send(Get("/hello?with-body", "Content-Length: " + std::to_string(body.size()) + "\r\n") + body +
+                    Get("/hello?second")));
+  RawResponse first = ReadOne(conn);
+  CHECK(first.status == 200);
+  CHECK(first.body == "hello /hello?with-body");
+  RawResponse second = ReadOne(conn);
+  CHECK(second.status == 200);
+  CHECK(second.body == "hello /hello?second");
+  CHECK(probe.smuggled == 0);
+  CHECK(probe.hello == 2);
+}
+
 // ------------------------------------------------------------ header bytes
 
 TEST_CASE("header values are judged by their raw bytes", "[server][headers]") {
@@ -402,6 +657,179 @@ TEST_CASE("percent sequences in header values reach metadata as sent, never deco
     CHECK(v.find_first_of(std::string("\r\n\0", 3)) == std::string::npos);
   }
   RequireKeptAfter(res, conn);
+}
+
+// ------------------------------------------------------------- slow clients
+
+TEST_CASE("a head dripped slowly is cut with 408 at head_timeout", "[server][timeouts]") {
+  Probe probe;
+  ServerConfig config = UserRoutes(probe);
+  config.http.head_timeout = 300ms;
+  TestServer server(config);
+  RawConnection conn(server.port());
+  REQUIRE(conn.Send("GET /hello HTTP/1.1\r\nHost: x\r\n"));
+  // A byte every 50 ms keeps the connection busy, never idle; only the
+  // head's own deadline ends it. Drip for at most 5 s.
+  auto start = std::chrono::steady_clock::now();
+  bool answered = false;
+  while (std::chrono::steady_clock::now() - start < 5s) {
+    if (Readable(conn.fd(), 50)) {
+      answered = true;
+      break;
+    }
+    if (!conn.Send("X")) break;
+  }
+  CHECK(answered);
+  RawResponse res = ReadOne(conn);
+  RequireJsonError(res, 408, 4, "request head not received in time");
+  RequireClosedAfter(res, conn);
+  CHECK(probe.hello == 0);
+  RequireServing(server);
+}
+
+TEST_CASE("a body arriving below min_body_rate is cut with 408", "[server][timeouts]") {
+  Probe probe;
+  ServerConfig config = UserRoutes(probe);
+  config.http.min_body_rate = 1000;
+  config.http.body_rate_window = 200ms;
+  TestServer server(config);
+  RawConnection conn(server.port());
+  REQUIRE(conn.Send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n"));
+  // One byte every 50 ms: 20 bytes a second, far below 1000.
+  auto start = std::chrono::steady_clock::now();
+  bool answered = false;
+  while (std::chrono::steady_clock::now() - start < 5s) {
+    if (Readable(conn.fd(), 50)) {
+      answered = true;
+      break;
+    }
+    if (!conn.Send("b")) break;
+  }
+  CHECK(answered);
+  RawResponse res = ReadOne(conn);
+  RequireJsonError(res, 408, 4, "slower than 1000 bytes per second");
+  RequireClosedAfter(res, conn);
+  CHECK(probe.echo == 0);
+  RequireServing(server);
+}
+
+TEST_CASE("an idle keep-alive connection holds no worker and is closed after keep_alive_timeout",
+          "[server][timeouts]") {
+  Probe probe;
+  ServerConfig config = UserRoutes(probe);
+  config.http.min_threads = 1;
+  config.http.max_threads = 1;
+  config.http.keep_alive_timeout = std::chrono::seconds(1);
+  TestServer server(config);
+
+  RawConnection idle(server.port());
+  REQUIRE(idle.Send(Get("/hello?idle")));
+  RawResponse res = ReadOne(idle);
+  CHECK(res.status == 200);
+  CHECK(Lowercase(res.header("Connection")) != "close");
+
+  // The only worker is free for another connection while the first idles.
+  RawConnection other(server.port());
+  REQUIRE(other.Send(Get("/hello?other")));
+  CHECK(ReadOne(other).body == "hello /hello?other");
+  CHECK_FALSE(Readable(idle.fd(), 0));  // still open
+
+  bool saw_close = false;
+  std::string rest = idle.ReadToClose(5s, &saw_close);
+  CHECK(saw_close);
+  CHECK(rest.empty());
+}
+
+// ------------------------------------ early answers keep requests in step
+
+TEST_CASE("a body refused with 415 is not read as the next request", "[server][desync]") {
+  Probe probe;
+  TestServer server(UserRoutes(probe));
+  RawConnection conn(server.port());
+  // curl -H 'Content-Type: text/plain' --data-binary $'GET ...' URL1 --next URL2
+  const std::string smuggled = Get("/v1/sleep/smuggled?duration=0.01s");
+  REQUIRE(conn.Send(Post("/v1/shelves/s1/books", smuggled, "Content-Type: text/plain\r\n") +
+                    Get("/v1/shelves/s1/books/b1")));
+  RawResponse first = ReadOne(conn);
+  RequireJsonError(first, 415, 3, "");
+  // Either the connection closes after saying so, or the next request is
+  // answered; here the body was read, so the connection is kept.
+  CHECK(Lowercase(first.header("Connection")) != "close");
+  RawResponse second = ReadOne(conn);
+  INFO(second.body);
+  CHECK(second.status == 200);
+  CHECK(second.body.find("\"name\":\"shelves/s1/books/b1\"") != std::string::npos);
+  CHECK(server.service().events().Count("sleep:started:smuggled") == 0);
+}
+
+TEST_CASE("keep-alive holds after 405 and after 400 for a bad path or query value", "[server][desync]") {
+  Probe probe;
+  TestServer server(UserRoutes(probe));
+  RawConnection conn(server.port());
+  int status = 0;
+  int code = 0;
+  SECTION("405, without a body") {
+    REQUIRE(conn.Send("DELETE /v1/types HTTP/1.1\r\nHost: x\r\n\r\n" + Get("/hello?next")));
+    status = 405;
+    code = 12;
+  }
+  SECTION("405, with a body") {
+    REQUIRE(conn.Send("PUT /v1/types HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}" + Get("/hello?next")));
+    status = 405;
+    code = 12;
+  }
+  SECTION("400 for a bad query value") {
+    REQUIRE(conn.Send(Get("/v1/types?f_int32=many") + Get("/hello?next")));
+    status = 400;
+    code = 3;
+  }
+  SECTION("400 for a bad path value") {
+    REQUIRE(conn.Send(Get("/v1/types/many/nested/x") + Get("/hello?next")));
+    status = 400;
+    code = 3;
+  }
+  RawResponse res = ReadOne(conn);
+  RequireJsonError(res, status, code, "");
+  CHECK(Lowercase(res.header("Connection")) != "close");
+  RawResponse next = ReadOne(conn);  // sent before the answer came
+  CHECK(next.status == 200);
+  CHECK(next.body == "hello /hello?next");
+  RequireKeptAfter(next, conn);
+}
+
+// ------------------------------------------------------------ binding a port
+
+TEST_CASE("a second server cannot bind a port in use, unless both ask for reuse_port", "[server][bind]") {
+  SECTION("by default the second bind fails and says why") {
+    grpcgw::HttpServer first;
+    int port = first.bind_to_any_port("127.0.0.1");
+    REQUIRE(port > 0);
+    grpcgw::HttpServer second;
+    CHECK_FALSE(second.bind_to_port("127.0.0.1", port));
+    INFO(second.last_error());
+    CHECK(second.last_error().find("Address already in use") != std::string::npos);
+    CHECK(second.last_error().find(std::to_string(port)) != std::string::npos);
+    CHECK_FALSE(second.listen_after_bind());
+  }
+  SECTION("reuse_port on one side only is not enough") {
+    grpcgw::HttpServer first;
+    int port = first.bind_to_any_port("127.0.0.1");
+    REQUIRE(port > 0);
+    grpcgw::HttpServerOptions options;
+    options.reuse_port = true;
+    grpcgw::HttpServer second(options);
+    CHECK_FALSE(second.bind_to_port("127.0.0.1", port));
+  }
+  SECTION("with reuse_port both bind") {
+    grpcgw::HttpServerOptions options;
+    options.reuse_port = true;
+    grpcgw::HttpServer first(options);
+    int port = first.bind_to_any_port("127.0.0.1");
+    REQUIRE(port > 0);
+    grpcgw::HttpServer second(options);
+    CHECK(second.bind_to_port("127.0.0.1", port));
+    CHECK(second.last_error().empty());
+  }
 }
 
 }  // namespace
