@@ -101,6 +101,34 @@ std::string JsonQuote(const std::string& s) {
   return out + "\"";
 }
 
+// httplib reads a request body by its own reading of the framing headers,
+// not RFC 9112's: a POST, PUT, PATCH or DELETE without Content-Length is
+// read until the connection closes, and a Transfer-Encoding that is not
+// exactly "chunked" in its first field (such as "chunked," or an empty field
+// before it) is not taken as chunked. Either way a user route's handler would
+// read past the request, unbounded, while the front door had framed it
+// otherwise. Before httplib reads, its copy of the request says what the
+// front door decided, in the one form httplib reads alike.
+void StateFraming(const internal::RequestHead& head, httplib::Request& req) {
+  using Body = internal::RequestHead::Body;
+  req.headers.erase("Transfer-Encoding");
+  req.headers.erase("Content-Length");
+  switch (head.body) {
+    case Body::kNone:
+      if (req.method == "POST" || req.method == "PUT" || req.method == "PATCH" || req.method == "DELETE" ||
+          req.method == "PRI") {
+        req.headers.emplace("Content-Length", "0");
+      }
+      break;
+    case Body::kContentLength:
+      req.headers.emplace("Content-Length", std::to_string(head.content_length));
+      break;
+    case Body::kChunked:
+      req.headers.emplace("Transfer-Encoding", "chunked");
+      break;
+  }
+}
+
 }  // namespace
 // httplib::Stream over a Connection: buffered reads (httplib reads request
 // lines a byte at a time), and writes that vanish once a handler took the
@@ -1166,6 +1194,11 @@ HttpServer::HttpServer(const HttpServerOptions& options)
     if (req.method != "HEAD" && (!res.body.empty() || res.content_length_ > 0)) c->stream_->HoldNextWrite();
   });
   httplib::Server::set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    // Runs before httplib reads the body; `req` is process_request's own
+    // (non-const) Request.
+    if (Connection* c = current_connection; c != nullptr && c->request_head_ != nullptr) {
+      StateFraming(*c->request_head_, const_cast<httplib::Request&>(req));
+    }
     if (gateway_hook_ && gateway_hook_(req, res) == HandlerResponse::Handled) {
       return HandlerResponse::Handled;
     }

@@ -546,6 +546,34 @@ TEST_CASE("ambiguous framing is 400 and closes the connection", "[server][framin
   RequireServing(server);
 }
 
+TEST_CASE("a user route's body is the one the front door framed", "[server][framing]") {
+  Probe probe;
+  TestServer server(UserRoutes(probe));
+  RawConnection conn(server.port());
+  std::string echoed;
+  SECTION("a POST without Content-Length has no body") {
+    REQUIRE(conn.Send("POST /echo HTTP/1.1\r\nHost: x\r\n\r\n" + Get("/hello?next")));
+  }
+  SECTION("Transfer-Encoding with an empty list member") {
+    REQUIRE(conn.Send(
+        "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked,\r\n\r\n5\r\nhello\r\n0\r\n\r\n" +
+        Get("/hello?next")));
+    echoed = "hello";
+  }
+  SECTION("an empty Transfer-Encoding field before the chunked one") {
+    REQUIRE(conn.Send("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding:\r\nTransfer-Encoding: CHUNKED\r\n\r\n"
+                      "5\r\nhello\r\n0\r\n\r\n" + Get("/hello?next")));
+    echoed = "hello";
+  }
+  RawResponse res = ReadOne(conn);
+  CHECK(res.status == 200);
+  CHECK(res.body == "echo:" + echoed);
+  CHECK(Lowercase(res.header("Connection")) != "close");
+  RawResponse next = ReadOne(conn);  // not swallowed as part of the body
+  CHECK(next.status == 200);
+  CHECK(next.body == "hello /hello?next");
+}
+
 TEST_CASE("a GET's body is skipped, not read as the next request", "[server][framing]") {
   Probe probe;
   TestServer server(UserRoutes(probe));
