@@ -144,6 +144,10 @@ class Connection {
   // (then whatever the handler leaves unread is skipped, and the connection
   // stays usable).
   bool body_buffered() const { return body_buffered_; }
+  // The head of the request being handled as the client sent it (header
+  // values byte for byte, where httplib::Request holds them percent-decoded);
+  // null outside a handler.
+  const internal::RequestHead* request_head() const { return request_head_; }
 
   // Takes the socket over for an asynchronous stream: when the handler
   // returns, `handler` runs the connection on its event loop (see
@@ -177,6 +181,7 @@ class Connection {
   bool keep_alive_after_takeover_ = false;
   bool close_after_response_ = false;
   bool body_buffered_ = false;
+  const internal::RequestHead* request_head_ = nullptr;
   uint64_t consumed_ = 0;  // bytes of the request stream handed out by Read
   std::shared_ptr<internal::StreamHandler> detached_;
   std::atomic<bool> shutting_down_{false};

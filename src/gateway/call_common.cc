@@ -7,11 +7,14 @@
 #include <iterator>
 #include <limits>
 #include <type_traits>
+#include <utility>
+#include <vector>
 
 #include "gateway/compression.h"
 #include "gateway/cors.h"
 #include "gateway/gateway_state.h"
 #include "gateway/request_headers.h"
+#include "server/http1_parser.h"
 #include "grpcgw/status.h"
 #include "text/base64.h"
 
@@ -82,8 +85,27 @@ grpc::Status MakeClientContext(const RequestContext& ctx, std::unique_ptr<grpc::
   auto context = std::make_unique<grpc::ClientContext>();
   const HeaderMatcher& matcher = ctx.options.incoming_header_matcher;
   bool has_deadline = false;
+  // Header values as the client sent them: httplib percent-decodes its
+  // copies (so "a%2Bb" would reach the service as "a+b", and "%0D%0A" as
+  // CR LF). In received order.
+  std::vector<std::pair<std::string, std::string>> headers;
+  const RequestHead* raw = ctx.conn.request_head();
+  if (raw != nullptr) {
+    headers.reserve(raw->headers.size());
+    for (const HeaderField& f : raw->headers) headers.emplace_back(f.name, f.value);
+  } else {
+    headers.assign(ctx.req.headers.begin(), ctx.req.headers.end());
+  }
+  auto header_value = [&](std::string_view wanted) -> std::string {
+    for (const auto& [name, value] : headers) {
+      if (name.size() == wanted.size() && strncasecmp(name.data(), wanted.data(), wanted.size()) == 0) {
+        return value;
+      }
+    }
+    return std::string();
+  };
   std::string lower;  // reused for every header
-  for (const auto& [name, value] : ctx.req.headers) {
+  for (const auto& [name, value] : headers) {
     lower.assign(name);
     LowerInPlace(&lower);
     if (lower == "grpc-timeout") {
@@ -136,15 +158,15 @@ grpc::Status MakeClientContext(const RequestContext& ctx, std::unique_ptr<grpc::
     }
   }
   // Where the request came from, as a proxy would say it.
-  std::string forwarded_for = ctx.req.get_header_value("X-Forwarded-For");
+  std::string forwarded_for = header_value("X-Forwarded-For");
   if (!ValidMetadataValue(forwarded_for)) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                         "header \"X-Forwarded-For\": value has characters metadata cannot carry");
   }
   forwarded_for = forwarded_for.empty() ? ctx.req.remote_addr : forwarded_for + ", " + ctx.req.remote_addr;
   if (!forwarded_for.empty()) context->AddMetadata("x-forwarded-for", forwarded_for);
-  std::string host = ctx.req.get_header_value("X-Forwarded-Host");
-  if (host.empty()) host = ctx.req.get_header_value("Host");
+  std::string host = header_value("X-Forwarded-Host");
+  if (host.empty()) host = header_value("Host");
   if (!host.empty() && ValidMetadataValue(host)) context->AddMetadata("x-forwarded-host", host);
   if (!has_deadline && ctx.options.default_timeout.count() > 0) {
     context->set_deadline(DeadlineAfter(SaturatingNanos(ctx.options.default_timeout)));

@@ -220,7 +220,10 @@ bool RequestHeadParser::Step(std::string_view in, size_t i) {
       return Fail(400, "control character in the value of header " +
                            std::string(in.substr(line_begin_, name_end_ - line_begin_)));
     case State::kFieldLf:
-      if (c != '\n') return Fail(400, "CR not followed by LF");
+      if (c != '\n') {
+        return Fail(400, "CR not followed by LF in the value of header " +
+                             std::string(in.substr(line_begin_, name_end_ - line_begin_)));
+      }
       EndField(in);
       return true;
     case State::kHeadEndLf:

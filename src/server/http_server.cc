@@ -45,6 +45,8 @@ namespace {
 
 thread_local Connection* current_connection = nullptr;
 
+constexpr char kLineBreakOrNul[3] = {'\r', '\n', '\0'};
+
 int PollFor(int fd, short events, std::chrono::milliseconds timeout) {
   pollfd p{fd, events, 0};
   for (;;) {
@@ -69,6 +71,7 @@ int GrpcCodeForHttpStatus(int status) {
     case 414: return 8;
     case 415: return 3;
     case 429: return 8;
+    case 431: return 8;   // request head over the limits, like 413 and 414
     case 501: return 12;
     case 503: return 14;  // UNAVAILABLE
     case 504: return 4;
@@ -96,6 +99,34 @@ std::string JsonQuote(const std::string& s) {
     }
   }
   return out + "\"";
+}
+
+// httplib reads a request body by its own reading of the framing headers,
+// not RFC 9112's: a POST, PUT, PATCH or DELETE without Content-Length is
+// read until the connection closes, and a Transfer-Encoding that is not
+// exactly "chunked" in its first field (such as "chunked," or an empty field
+// before it) is not taken as chunked. Either way a user route's handler would
+// read past the request, unbounded, while the front door had framed it
+// otherwise. Before httplib reads, its copy of the request says what the
+// front door decided, in the one form httplib reads alike.
+void StateFraming(const internal::RequestHead& head, httplib::Request& req) {
+  using Body = internal::RequestHead::Body;
+  req.headers.erase("Transfer-Encoding");
+  req.headers.erase("Content-Length");
+  switch (head.body) {
+    case Body::kNone:
+      if (req.method == "POST" || req.method == "PUT" || req.method == "PATCH" || req.method == "DELETE" ||
+          req.method == "PRI") {
+        req.headers.emplace("Content-Length", "0");
+      }
+      break;
+    case Body::kContentLength:
+      req.headers.emplace("Content-Length", std::to_string(head.content_length));
+      break;
+    case Body::kChunked:
+      req.headers.emplace("Transfer-Encoding", "chunked");
+      break;
+  }
 }
 
 }  // namespace
@@ -541,6 +572,7 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
   // Back from a worker (on the loop thread).
   void AfterWorker(bool keep_alive) {
     auto keep = shared_from_this();
+    conn_.request_head_ = nullptr;
     if (state_ == State::kClosed) return;
     if (conn_.detached_) {
       handler_ = std::move(conn_.detached_);
@@ -812,6 +844,8 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
     out_.clear();
     out_pos_ = 0;
     const bool last = served_ + 1 >= core_.options.keep_alive_max_count;
+    // The parser is left alone until the worker hands the connection back.
+    conn_.request_head_ = &parser_.head();
     auto self = shared_from_this();
     bool queued = core_.workers->TryEnqueue([self, streamed, last, unsent] {
       if (!unsent.empty()) self->conn_.WriteAll(unsent);
@@ -823,6 +857,7 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
       self->shard_.loop->Post([self, keep_alive] { self->AfterWorker(keep_alive); });
     });
     if (!queued) {
+      conn_.request_head_ = nullptr;
       state_ = State::kHead;
       Reject(503, "the server is overloaded");
     }
@@ -1148,6 +1183,19 @@ HttpServer::HttpServer(const HttpServerOptions& options)
   // Runs right before httplib writes a response: a response with a body in
   // memory goes out as one write (head and body), not two segments.
   set_post_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+    // A header field whose name or value holds CR, LF or NUL would end its
+    // line early and split the response (a route copying a request header,
+    // which httplib percent-decodes, into res.headers). httplib's
+    // set_header drops such a field; fields put into res.headers directly
+    // are dropped here.
+    for (auto it = res.headers.begin(); it != res.headers.end();) {
+      if (it->first.find_first_of(kLineBreakOrNul, 0, 3) != std::string::npos ||
+          it->second.find_first_of(kLineBreakOrNul, 0, 3) != std::string::npos) {
+        it = res.headers.erase(it);
+      } else {
+        ++it;
+      }
+    }
     Connection* c = current_connection;
     if (c == nullptr || c->taken_over_) return;
     if (c->close_after_response_) {
@@ -1159,6 +1207,11 @@ HttpServer::HttpServer(const HttpServerOptions& options)
     if (req.method != "HEAD" && (!res.body.empty() || res.content_length_ > 0)) c->stream_->HoldNextWrite();
   });
   httplib::Server::set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    // Runs before httplib reads the body; `req` is process_request's own
+    // (non-const) Request.
+    if (Connection* c = current_connection; c != nullptr && c->request_head_ != nullptr) {
+      StateFraming(*c->request_head_, const_cast<httplib::Request&>(req));
+    }
     if (gateway_hook_ && gateway_hook_(req, res) == HandlerResponse::Handled) {
       return HandlerResponse::Handled;
     }

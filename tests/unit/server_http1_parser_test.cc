@@ -255,6 +255,31 @@ TEST_CASE("head parser accepts bare LF line ends and refuses a CR without LF", "
   });
 }
 
+TEST_CASE("head parser names the header whose value holds a CR or another control byte",
+          "[server][http1]") {
+  const std::vector<std::pair<std::string, std::string>> rows = {
+      {"X-Split", Req("Host: h\r\nX-Split: a\rInjected: yes\r\n")},
+      {"X-Cr-End", Req("Host: h\r\nX-Cr-End: a\r\r\n")},
+      {"X-Nul", Req("Host: h\r\nX-Nul: a\0b\r\n"s)},
+      {"X-Soh", Req("Host: h\r\nX-Soh: \x01\r\n")},
+  };
+  for (const auto& [name, input] : rows) {
+    INFO(name);
+    for (const Split& split : Splits(input.size())) {
+      INFO(split.name);
+      RequestHeadParser parser;
+      RequestHeadParser::Result result = RequestHeadParser::Result::kIncomplete;
+      for (size_t end : split.ends) {
+        result = parser.Parse(std::string_view(input).substr(0, end));
+        if (result != HeadResult::kIncomplete) break;
+      }
+      REQUIRE(result == HeadResult::kError);
+      CHECK(parser.error().status == 400);
+      CHECK(parser.error().message.find("header " + name) != std::string::npos);
+    }
+  }
+}
+
 TEST_CASE("head parser keeps header values as received, without surrounding OWS",
           "[server][http1]") {
   const HeadOutcome out = ParseComplete(Req(
