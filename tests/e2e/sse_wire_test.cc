@@ -558,6 +558,19 @@ TEST_CASE("a service that sends only its metadata gets the stream started by the
   CHECK(server.service().events().WaitFor("done:silent", 2s));
 }
 
+TEST_CASE("a quiet stream sends its head after the open grace, long before the first heartbeat", "[sse]") {
+  grpcgw::GatewayOptions options;  // heartbeat 15 s, open_grace 50 ms
+  ShapedServer server(options);
+  SseStream s(server.port());
+  // EventSource.onopen fires on the head: it must not wait for an event or
+  // a heartbeat.
+  REQUIRE(s.Open("/v1/watch/silent", "", 3s));
+  CHECK(s.head.status == 200);
+  CHECK(s.head.header("Content-Type") == "text/event-stream");
+  s.conn().Close();
+  CHECK(server.service().events().WaitFor("cancelled:silent", 5s));
+}
+
 // ------------------------------------------------------------ departures
 
 TEST_CASE("the client going away cancels the call within the heartbeat interval", "[sse]") {
