@@ -260,7 +260,11 @@ long Connection::Read(char* data, size_t n, std::chrono::milliseconds timeout, b
     }
     return static_cast<long>(k);
   }
-  if (shutting_down_) return -1;
+  // At shutdown, a handler that took the connection over (a blocking
+  // stream) gives up its I/O at once; any other handler (a unary call) runs
+  // to its end within the grace period, and is woken by the socket's
+  // shutdown (Connection::Shutdown) when that runs out.
+  if (shutting_down_ && taken_over_) return -1;
   // Small reads go through the buffer, so that httplib's byte-at-a-time
   // line reader costs one system call per 16 KiB, not per byte.
   char chunk[16384];
@@ -279,7 +283,7 @@ long Connection::Read(char* data, size_t n, std::chrono::milliseconds timeout, b
       if (timed_out) *timed_out = true;
       return -1;
     }
-    if (r < 0 || shutting_down_) return -1;
+    if (r < 0 || (shutting_down_ && taken_over_)) return -1;
     do {
       got = ::recv(socket_, into, want, 0);
     } while (got < 0 && errno == EINTR);
@@ -300,7 +304,7 @@ long Connection::Read(char* data, size_t n, std::chrono::milliseconds timeout, b
 bool Connection::WriteAll(std::string_view data) {
   auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(options_.write_timeout);
   while (!data.empty()) {
-    if (shutting_down_) return false;
+    if (shutting_down_ && taken_over_) return false;
     ssize_t w = ::send(socket_, data.data(), data.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
     if (w > 0) {
       data.remove_prefix(static_cast<size_t>(w));
@@ -311,7 +315,7 @@ bool Connection::WriteAll(std::string_view data) {
       // Wait in short slices so that a shutdown is noticed.
       auto deadline = std::chrono::steady_clock::now() + timeout;
       int r = 0;
-      while (r == 0 && std::chrono::steady_clock::now() < deadline && !shutting_down_) {
+      while (r == 0 && std::chrono::steady_clock::now() < deadline && !(shutting_down_ && taken_over_)) {
         r = PollFor(socket_, POLLOUT, std::chrono::milliseconds(200));
       }
       if (r <= 0 || (r & (POLLERR | POLLHUP | POLLNVAL))) return false;
@@ -330,7 +334,7 @@ void Connection::Detach(std::shared_ptr<internal::StreamHandler> handler) {
 }
 
 bool Connection::PeerClosed() const {
-  if (shutting_down_) return true;
+  if (shutting_down_ && taken_over_) return true;
   pollfd p{socket_, POLLIN | POLLRDHUP, 0};
   int r = ::poll(&p, 1, 0);
   if (r <= 0) return false;
@@ -477,7 +481,9 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
         return;
       }
       case State::kWorker:  // ends when its handler returns
-        conn_.shutting_down_ = true;  // the handler's blocking I/O gives up
+        // A handler that took the connection over gives up its blocking
+        // I/O; others finish (see Connection::Read).
+        conn_.shutting_down_ = true;
         return;
       default:
         return;
@@ -1198,8 +1204,9 @@ HttpServer::HttpServer(const HttpServerOptions& options)
     }
     Connection* c = current_connection;
     if (c == nullptr || c->taken_over_) return;
-    if (c->close_after_response_) {
-      // The response says what the server does with the connection.
+    if (c->close_after_response_ || c->shutting_down_) {
+      // The response says what the server does with the connection (it
+      // closes after this response when the server is stopping).
       res.headers.erase("Keep-Alive");
       res.headers.erase("Connection");
       res.set_header("Connection", "close");
