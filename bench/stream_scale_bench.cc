@@ -10,13 +10,20 @@
 //   4. gateway, WebSocket: the same M calls as WebSocket sessions.
 // For each: memory per idle stream (VmRSS of the serving process before and
 // after opening them, divided by their number), the serving process's
-// threads (/proc/self/task) as the count grows, its CPU while the streams
-// sit idle, delivered events/s and write-to-read latency while the service
-// sends at a paced total rate, and (gateway SSE) unary p99 from a separate
-// connection meanwhile; then the clients vanish at once and the run watches
-// calls, connections, threads and fds return. Gateway figures are printed
-// next to the baseline's (difference for memory, ratio for CPU and latency)
-// and next to the targets of the project's issue 9.
+// threads (/proc/self/task) and CPU as the count grows, its CPU while the
+// streams sit idle, then under load:
+//   - SSE: the service sends a paced total rate to the streams in turn;
+//     delivered events/s, write-to-read latency, CPU per event, and unary
+//     p99 from a separate connection meanwhile;
+//   - WebSocket: the client sends stamped messages at half the rate, at the
+//     rate, then with one message in flight per session; echoes/s, round
+//     trips, CPU per echo.
+// Then the clients vanish at once and the run watches calls, connections,
+// threads and fds return. Gateway figures are printed next to the
+// baseline's (difference for memory, ratio for CPU and latency) and next to
+// the targets of the project's issue 9. Each load phase also prints how long
+// the processes' threads waited for a CPU: on a shared machine, other work
+// shows there and skews CPU and latency figures.
 //
 // Processes: this binary is the driver; it starts itself as `--serve`
 // (gRPC server, gateway and HttpServer on 127.0.0.1 port 0), `--client
@@ -28,7 +35,8 @@
 // processes share CLOCK_MONOTONIC.
 //
 //   stream_scale_bench [--sse N] [--ws M] [--rate EVENTS_PER_S] [--seconds S]
-//       defaults: 10000 SSE streams, 5000 WebSocket sessions, 10000/s, 8 s
+//       defaults: 10000 SSE streams, 5000 WebSocket sessions, 10000/s, 8 s;
+//       0 streams or sessions leaves that part out
 //
 // Bounded: every command has a deadline, the driver kills its children
 // after 240 s whatever happens; figures only, nothing asserted.
@@ -1711,6 +1719,12 @@ void PrintSection(const char* title, const Section& gw, const Section& base, lon
       sse ? "10,000 held" : "");
   Row("opening them (s, " + std::string(sse ? "first event" : "first echo") + " back)", Fmt("%.2f", gw.open_secs),
       Fmt("%.2f", base.open_secs), "", "");
+  auto open_cpu_us = [](const Section& x) {
+    if (x.steps.size() < 2 || x.step_counts.back() == 0) return 0.0;
+    return (Get(x.steps.back(), "cpu_s") - Get(x.steps.front(), "cpu_s")) * 1e6 / static_cast<double>(x.step_counts.back());
+  };
+  Row("  server CPU per " + std::string(unit) + " opened (us)", Fmt("%.0f", open_cpu_us(gw)),
+      Fmt("%.0f", open_cpu_us(base)), Ratio(open_cpu_us(gw), open_cpu_us(base)), "");
   const double gw_kib = RssPerStream(gw), base_kib = RssPerStream(base);
   Row("RSS per idle " + std::string(unit) + " (KiB)", Fmt("%.1f", KiB(gw_kib)), Fmt("%.1f", KiB(base_kib)),
       Fmt("+%.1f KiB", gw_kib - base_kib), sse ? "< +20 KiB" : "");
