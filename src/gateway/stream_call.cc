@@ -112,7 +112,8 @@ void StreamCall::MaybeStartNextWriteLocked(std::unique_lock<std::mutex>& lock) {
 StreamCall::Next StreamCall::Read(std::unique_ptr<google::protobuf::Message>* response,
                                   std::chrono::milliseconds timeout) {
   std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait_for(lock, timeout, [this] { return !responses_.empty() || done_; });
+  // A zero timeout (the event loop's poll) takes no wait at all.
+  if (timeout.count() > 0) cv_.wait_for(lock, timeout, [this] { return !responses_.empty() || done_; });
   if (!responses_.empty()) {
     *response = std::move(responses_.front());
     responses_.pop_front();

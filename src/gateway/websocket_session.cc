@@ -42,8 +42,6 @@ constexpr char kErrAfterHalfClose[] = "message after the end of the request stre
 // A response could not be printed as JSON (a gateway fault: 1011).
 constexpr char kErrResponseJson[] = "response has no JSON form";
 
-// How often the pump looks at the session while no response comes.
-constexpr auto kPumpSlice = std::chrono::milliseconds(250);
 
 uint16_t CloseCodeFor(const grpc::Status& status) {
   if (status.ok()) return WebSocket::kCloseNormal;
