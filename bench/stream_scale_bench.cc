@@ -1688,11 +1688,11 @@ void PrintLoad(const std::string& what, const Figures& gw, Usage gw_use, const F
   Row(std::string("  ") + lat + " p50 / p99 (ms)",
       Fmt("%.3f", Get(gw, "p50_ms")) + " / " + Fmt("%.3f", Get(gw, "p99_ms")),
       Fmt("%.3f", Get(base, "p50_ms")) + " / " + Fmt("%.3f", Get(base, "p99_ms")),
-      Fmt("+%.3f", Get(gw, "p99_ms") - Get(base, "p99_ms")), paced ? "p99 < 50 ms" : "");
+      Fmt("%+.3f", Get(gw, "p99_ms") - Get(base, "p99_ms")), paced ? "p99 < 50 ms" : "");
   Row(std::string("  ") + lat + " max (ms)", Fmt("%.3f", Get(gw, "max_ms")), Fmt("%.3f", Get(base, "max_ms")), "",
       "");
   const double gw_pct = gw_cpu / gw_secs * 100, base_pct = base_cpu / base_secs * 100;
-  Row("  server CPU (% core)", Fmt("%.1f", gw_pct), Fmt("%.1f", base_pct), Fmt("+%.1f", gw_pct - base_pct), "");
+  Row("  server CPU (% core)", Fmt("%.1f", gw_pct), Fmt("%.1f", base_pct), Fmt("%+.1f", gw_pct - base_pct), "");
   const double gw_us = gw_n > 0 ? gw_cpu * 1e6 / gw_n : 0, base_us = base_n > 0 ? base_cpu * 1e6 / base_n : 0;
   Row(std::string("  server CPU per ") + (sse ? "event" : "echo") + " (us)", Fmt("%.1f", gw_us), Fmt("%.1f", base_us),
       Ratio(gw_us, base_us), "");
@@ -1727,7 +1727,7 @@ void PrintSection(const char* title, const Section& gw, const Section& base, lon
       Fmt("%.0f", open_cpu_us(base)), Ratio(open_cpu_us(gw), open_cpu_us(base)), "");
   const double gw_kib = RssPerStream(gw), base_kib = RssPerStream(base);
   Row("RSS per idle " + std::string(unit) + " (KiB)", Fmt("%.1f", KiB(gw_kib)), Fmt("%.1f", KiB(base_kib)),
-      Fmt("+%.1f KiB", gw_kib - base_kib), sse ? "< +20 KiB" : "");
+      Fmt("%+.1f KiB", gw_kib - base_kib), sse ? "< +20 KiB" : "");
   Row("RSS (MiB) at " + CountList(gw), StepList(gw, "rss_kb", 1.0 / 1024, "%.0f"),
       StepList(base, "rss_kb", 1.0 / 1024, "%.0f"), "", "");
   Row("server threads at " + CountList(gw), StepList(gw, "threads", 1, "%.0f"), StepList(base, "threads", 1, "%.0f"),
