@@ -431,7 +431,8 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
       }
     }
     if (state_ == State::kStream && out_.size() == out_pos_ && (events & EPOLLOUT) && handler_) {
-      handler_->OnWritable(*this);
+      auto hold = handler_;  // see Callback
+      hold->OnWritable(*this);
     }
   }
 
@@ -442,10 +443,12 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
       case State::kHead:
       case State::kBody:
         return Close(false);
-      case State::kStream:
-        handler_->OnShutdown(*this);
+      case State::kStream: {
+        auto hold = handler_;  // see Callback
+        hold->OnShutdown(*this);
         if (state_ != State::kClosed) Arm();
         return;
+      }
       case State::kWorker:  // ends when its handler returns
         // A handler that took the connection over gives up its blocking
         // I/O; others finish (see Connection::Read).
@@ -599,10 +602,13 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
   }
 
  private:
-  // Runs a handler callback; arms the socket once after it.
+  // Runs a handler callback; arms the socket once after it. The handler
+  // stays alive until its callback has returned, even when the callback
+  // ends the stream (Finish, Abort: the connection lets go of it).
   template <class F>
   void Callback(F&& f) {
     auto keep = shared_from_this();
+    auto hold = handler_;
     bool outer = !in_callback_;
     in_callback_ = true;
     f();
