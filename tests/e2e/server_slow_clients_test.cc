@@ -5,7 +5,7 @@
 // slow and idle connections are held by one client thread (load_client.h).
 //
 // The unary latency is reported (p50, p99, max); the test asserts only a
-// generous bound, the latency target is a benchmark's to check.
+// generous bound (1 s), the latency target is a benchmark's to check.
 #include <catch2/catch.hpp>
 
 #include <atomic>
@@ -207,7 +207,10 @@ TEST_CASE("500 clients dripping their request heads are cut with 408 and 2,000 i
   CHECK(cut_min >= kHeadTimeout.count() - 100);
   CHECK(failed == 0);
   CHECK(held.size() >= 100);
-  CHECK(max < 1000);
+  // Every request answered within a second while the slow and idle
+  // connections were held (opening the idle ones, 500 requests at a time,
+  // is only bounded by the client's timeout).
+  CHECK(held_max < 1000);
 }
 
 }  // namespace
