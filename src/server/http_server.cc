@@ -626,11 +626,9 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
 
   void Close(bool /*graceful*/) {
     if (state_ == State::kClosed) return;
-    State was = state_;
     state_ = State::kClosed;
     shard_.loop->CancelTimer(timer_);
     shard_.loop->CancelTimer(stream_timer_);
-    (void)was;
     shard_.loop->Remove(fd());
     if (handler_) {
       auto handler = std::move(handler_);
@@ -705,7 +703,6 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
       if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
       if (got <= 0) {
         // The client is gone (or half-closed, which is taken as gone).
-        if (state_ == State::kLinger) return Close(false);
         return Close(false);
       }
       std::string_view data(chunk, static_cast<size_t>(got));
