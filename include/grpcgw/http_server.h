@@ -50,8 +50,10 @@ namespace grpcgw {
 
 struct HttpServerOptions {
   // Threads. Event loops own the sockets (0: one per core); workers run
-  // handlers only, growing from min_threads up to max_threads while
-  // handlers are busy. Requests beyond that wait in a queue of at most
+  // handlers only (a gateway handler binds and starts its call, then
+  // returns). The pool keeps min_threads and grows up to max_threads only
+  // while its workers are blocked (tasks wait and none finished for 10 ms:
+  // long user handlers). Requests beyond that wait in a queue of at most
   // max_queued_requests; past it they get 503. A worker that cannot be
   // created is a 503 too (the server keeps running).
   size_t event_loops = 0;

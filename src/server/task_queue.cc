@@ -63,20 +63,21 @@ void WorkerPool::Grow() {
       s.grow_cv.wait(lock);
       continue;
     }
-    // The oldest task waits with no worker free: once it has waited
-    // grow_after, a thread starts for it.
-    const Clock::time_point due = s.tasks.front().queued + s.grow_after;
-    if (Clock::now() < due) {
-      s.grow_cv.wait_until(lock, due);
+    // Tasks wait with no worker free. A thread starts only when no running
+    // task finished for grow_after while the oldest waited: the workers are
+    // blocked (not merely short of CPU, when more threads would not help).
+    const uint64_t completed = s.completed;
+    const Clock::time_point due = std::max(s.tasks.front().queued + s.grow_after, Clock::now() + s.grow_after);
+    s.grow_cv.wait_until(lock, due, [&] { return s.shutdown || s.completed != completed; });
+    if (s.shutdown) return;
+    if (s.completed != completed || s.tasks.empty() || s.idle + s.starting >= s.tasks.size() ||
+        s.threads >= s.max_threads) {
       continue;
     }
     if (!StartWorker(state_)) {
       // Out of threads for now: the queued tasks wait for running ones.
       s.grow_cv.wait_for(lock, std::chrono::milliseconds(100));
-      continue;
     }
-    // Give the new worker the time to take the task before judging the next.
-    s.grow_cv.wait_for(lock, s.grow_after);
   }
 }
 
@@ -94,6 +95,7 @@ void WorkerPool::Work(std::shared_ptr<State> state) {
       fn = nullptr;
       lock.lock();
       --s.running;
+      ++s.completed;
       s.exit_cv.notify_all();
       continue;
     }

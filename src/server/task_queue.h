@@ -4,10 +4,11 @@
 // so a worker is busy only while a handler runs, and most handlers (binding
 // and starting a gateway call) return within microseconds. The pool keeps
 // up to `min_threads` workers, started as tasks arrive. Beyond them it
-// grows only when a task has waited `grow_after` with no worker free (the
-// workers are blocked in long handlers: a user route streaming with a
-// blocking writer), one thread per such task, up to `max_threads`; a burst
-// of short tasks is absorbed by the queue instead of a thread each. Tasks
+// grows only when tasks wait and no running task finished for `grow_after`
+// (the workers are blocked in long handlers: a user route streaming with a
+// blocking writer, a slow user handler), one thread per `grow_after`, up to
+// `max_threads`; a burst of short tasks, or a machine short of CPU, is
+// absorbed by the queue instead of a thread each. Tasks
 // wait in a queue of at most `max_queued`. Idle workers above `min_threads`
 // exit after a while.
 //
@@ -22,6 +23,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -35,7 +37,7 @@ class WorkerPool {
  public:
   WorkerPool(size_t min_threads, size_t max_threads, size_t max_queued,
              std::chrono::seconds idle_exit = std::chrono::seconds(30),
-             std::chrono::microseconds grow_after = std::chrono::milliseconds(2));
+             std::chrono::microseconds grow_after = std::chrono::milliseconds(10));
   ~WorkerPool();
 
   bool TryEnqueue(std::function<void()> fn);
@@ -68,6 +70,7 @@ class WorkerPool {
     size_t idle = 0;                   // guarded by mu
     size_t starting = 0;               // started, not yet taking tasks; guarded by mu
     size_t running = 0;                // guarded by mu
+    uint64_t completed = 0;            // tasks finished; guarded by mu
     bool shutdown = false;             // guarded by mu
   };
   static void Work(std::shared_ptr<State> state);
