@@ -3,7 +3,11 @@
 // cpp-httplib handler (GET /bare/items/42) answering the same JSON, on the
 // same grpcgw::HttpServer, so the difference is the gateway's own cost.
 //
-//   unary_bench_server [--port N]     prints "listening on <port>", runs until SIGINT/SIGTERM
+//   unary_bench_server [--port N] [--unary-on-workers]
+//       prints "listening on <port>", runs until SIGINT/SIGTERM;
+//       --unary-on-workers hands gateway unary requests to a worker thread
+//       (HttpServerOptions::unary_on_loop = false) instead of running them
+//       on the event loop
 #include <pthread.h>
 #include <signal.h>
 
@@ -44,8 +48,10 @@ constexpr char kBareJson[] = R"({"id":"42","name":"widget","price":9.5,"tags":["
 
 int main(int argc, char** argv) {
   int port = 0;
-  for (int i = 1; i + 1 < argc; ++i) {
-    if (std::strcmp(argv[i], "--port") == 0) port = std::atoi(argv[++i]);
+  grpcgw::HttpServerOptions options;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--port") == 0 && i + 1 < argc) port = std::atoi(argv[++i]);
+    if (std::strcmp(argv[i], "--unary-on-workers") == 0) options.unary_on_loop = false;
   }
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
@@ -58,7 +64,7 @@ int main(int argc, char** argv) {
   builder.RegisterService(&service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
 
-  grpcgw::HttpServer http;
+  grpcgw::HttpServer http(options);
   grpcgw::Gateway<bench::Items> gateway(*server);
   gateway.mount(http);
   http.Get("/bare/items/42", [](const httplib::Request&, httplib::Response& res) {

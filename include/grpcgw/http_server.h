@@ -60,6 +60,14 @@ struct HttpServerOptions {
   size_t min_threads = 4;
   size_t max_threads = 256;
   size_t max_queued_requests = 4096;
+  // Gateway unary requests with a body of at most unary_on_loop_max_body
+  // bytes are bound and their call started on the event loop itself, with
+  // no hand-off to a worker (one thread wake-up less per call). The
+  // gateway's hooks (request_hook, error_handler, the header matcher, a
+  // CORS origin predicate) and httplib's logger then run on the loop and
+  // must not block. false: every handler runs on a worker.
+  bool unary_on_loop = true;
+  size_t unary_on_loop_max_body = 64 << 10;
 
   // Connections. Past max_connections a new connection is accepted,
   // answered 503 and closed. listen_backlog is the kernel's accept queue.
@@ -186,6 +194,9 @@ class Connection {
   const internal::RequestHead* request_head_ = nullptr;
   uint64_t consumed_ = 0;  // bytes of the request stream handed out by Read
   std::shared_ptr<internal::StreamHandler> detached_;
+  // While a handler runs on the event loop: what it writes, sent by the
+  // loop afterwards (never a blocking write on the loop).
+  std::string* capture_ = nullptr;
   std::atomic<bool> shutting_down_{false};
   std::unique_ptr<StreamAdapter> stream_;
 };

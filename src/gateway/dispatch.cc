@@ -154,6 +154,9 @@ bool GatewayDispatch::Classify(const RequestHead& head, BodyPlan* plan) const {
   const CompiledBinding& binding = *bindings_[match.target];
   const MethodKind kind = binding.method->kind;
   plan->max_bytes = binding.gateway->options.max_request_body_bytes;
+  // Binding and starting a unary call never blocks (the response is
+  // written when the call completes).
+  plan->quick = kind == MethodKind::kUnary && !head.HasToken("Upgrade", "websocket");
   const bool streams_requests = kind == MethodKind::kClientStreaming || kind == MethodKind::kBidiStreaming;
   if (streams_requests && !head.HasToken("Upgrade", "websocket")) {
     // Uploads are read as they arrive, one message at a time.

@@ -18,6 +18,10 @@ struct BodyPlan {
   // The most body bytes accepted; more is answered `too_large_status`.
   uint64_t max_bytes = 0;
   int too_large_status = 413;
+  // The handler returns at once, without blocking (binding and starting a
+  // gateway unary call): the loop may run it itself instead of handing it
+  // to a worker (HttpServerOptions::unary_on_loop).
+  bool quick = false;
 };
 
 // True when the gateway serves this request; fills *plan.

@@ -154,7 +154,7 @@ class Connection::StreamAdapter final : public httplib::Stream {
            c_->WaitReadable(std::chrono::duration_cast<std::chrono::milliseconds>(c_->options_.read_timeout));
   }
   bool is_writable() const override {
-    if (c_->taken_over_) return true;
+    if (c_->taken_over_ || c_->capture_ != nullptr) return true;
     int r = PollFor(c_->socket_, POLLOUT,
                     std::chrono::duration_cast<std::chrono::milliseconds>(c_->options_.write_timeout));
     return r > 0 && !(r & (POLLERR | POLLHUP | POLLNVAL));
@@ -302,6 +302,10 @@ long Connection::Read(char* data, size_t n, std::chrono::milliseconds timeout, b
 }
 
 bool Connection::WriteAll(std::string_view data) {
+  if (capture_ != nullptr) {
+    capture_->append(data.data(), data.size());
+    return true;
+  }
   auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(options_.write_timeout);
   while (!data.empty()) {
     if (shutting_down_ && taken_over_) return false;
@@ -851,6 +855,10 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
     shard_.loop->CancelTimer(timer_);
     timer_ = EventLoop::NoTimer();
     state_ = State::kWorker;
+    if (!streamed && plan_.quick && core_.options.unary_on_loop &&
+        request_end_ - request_start_ - body_start_ <= core_.options.unary_on_loop_max_body) {
+      return RunOnLoop();
+    }
     std::string unsent = out_.substr(out_pos_);
     out_.clear();
     out_pos_ = 0;
@@ -872,6 +880,30 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
       state_ = State::kHead;
       Reject(503, "the server is overloaded");
     }
+  }
+
+  // Runs a quick handler on the loop thread: the head and body are in the
+  // buffer, and what it writes is captured and sent by the loop.
+  void RunOnLoop() {
+    const bool last = served_ + 1 >= core_.options.keep_alive_max_count;
+    conn_.request_head_ = &parser_.head();
+    std::string captured;
+    conn_.capture_ = &captured;
+    bool closed = false;
+    bool ok = core_.server.ProcessOne(conn_, last, &closed);
+    conn_.capture_ = nullptr;
+    Write(captured);
+    const bool keep_alive = ok && !closed && !last;
+    // A pipelined request behind this one is served the same way: after a
+    // turn of the loop, so that the stack does not grow with each.
+    if (on_loop_depth_ > 0) {
+      auto self = shared_from_this();
+      shard_.loop->Post([self, keep_alive] { self->AfterWorker(keep_alive); });
+      return;
+    }
+    ++on_loop_depth_;
+    AfterWorker(keep_alive);
+    --on_loop_depth_;
   }
 
   // Answers with a JSON error and closes the connection.
@@ -947,6 +979,7 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
   uint64_t window_bytes_ = 0;
   bool head_started_ = false;
   size_t served_ = 0;
+  int on_loop_depth_ = 0;  // RunOnLoop's AfterWorker running
 
   std::string out_;
   size_t out_pos_ = 0;

@@ -1040,6 +1040,36 @@ TEST_CASE("keep-alive connections serve many gateway requests", "[unary]") {
   }
 }
 
+TEST_CASE("pipelined requests are answered in order, bodies included, then the connection closes", "[unary]") {
+  TestServer server;
+  RawConnection conn(server.port());
+  REQUIRE(conn.connected());
+  const std::string body = R"({"fInt32":7,"fString":"piped"})";
+  // One write: a GET, a POST with a body, a request the gateway refuses,
+  // and a last GET that closes the connection.
+  REQUIRE(conn.Send("GET /v1/books/first HTTP/1.1\r\nHost: x\r\n\r\n"
+                    "POST /v1/types HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
+                    std::to_string(body.size()) + "\r\n\r\n" + body +
+                    "PUT /v1/books/first HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}"
+                    "GET /v1/books/last HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+  RawResponse first, second, third, fourth;
+  REQUIRE(conn.ReadResponse(&first, 10s));
+  REQUIRE(conn.ReadResponse(&second, 10s));
+  REQUIRE(conn.ReadResponse(&third, 10s));
+  REQUIRE(conn.ReadResponse(&fourth, 10s));
+  CHECK(first.status == 200);
+  CHECK(ParseBody<e2e::Book>(first.body).name() == "first");
+  CHECK(second.status == 200);
+  CHECK(ParseBody<e2e::AllTypes>(second.body).f_int32() == 7);
+  CHECK(ParseBody<e2e::AllTypes>(second.body).f_string() == "piped");
+  CHECK(third.status == 405);
+  CHECK(fourth.status == 200);
+  CHECK(ParseBody<e2e::Book>(fourth.body).name() == "last");
+  CHECK(fourth.header("Connection") == "close");
+  char c;
+  CHECK(::recv(conn.fd(), &c, 1, 0) == 0);  // closed after the last response
+}
+
 // ---------------------------------------------------------------------- CORS
 
 constexpr char kAppOrigin[] = "https://app.example";
