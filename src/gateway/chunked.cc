@@ -275,7 +275,7 @@ class ChunkedStream final : public AsyncStream {
     if (!status.ok()) {
       io_->Write(ChunkWriter::FormatChunk(Record(options_, true, StatusToJson(status, options_.json_output))));
     }
-    io_->Write("0\r\n\r\n");
+    io_->Write(ChunkedEnd());
     io_->Finish(Reusable());
   }
 
@@ -301,7 +301,7 @@ class ChunkedStream final : public AsyncStream {
     RequestContext ctx{req_, res, conn_, binding_, options_, nullptr};
     WriteUnaryResponse(ctx, *final_response_, *call_->context());
     FinishResponseBody(ctx);
-    io_->Write(SerializeResponse(res, keep_alive_));
+    io_->Write(SerializeResponse(res, keep_alive_, false, trailers_ok_));
     io_->Finish(keep_alive_);
   }
 

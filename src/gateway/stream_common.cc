@@ -1,5 +1,10 @@
 #include "gateway/stream_common.h"
 
+#include <strings.h>
+
+#include <cstdio>
+#include <string_view>
+
 #include <google/protobuf/descriptor.h>
 
 #include "grpcgw/json.h"
@@ -35,6 +40,46 @@ AsyncStream::AsyncStream(RequestContext& ctx, std::shared_ptr<StreamCall> call,
       slot_(std::move(slot)) {
   if (options_.error_handler) req_copy_ = std::make_unique<httplib::Request>(ctx.req);
   keep_alive_ = ctx.req.version == "HTTP/1.1" && ctx.req.get_header_value("Connection") != "close";
+  trailers_ok_ = AcceptsTrailers(ctx.req);
+}
+
+std::string AsyncStream::ChunkedEnd() const {
+  httplib::Headers trailers;
+  if (trailers_ok_ && call_ && call_->Finished()) AddResponseMetadataHeaders(*call_->context(), true, &trailers);
+  return LastChunk(trailers);
+}
+
+bool AcceptsTrailers(const httplib::Request& req) {
+  auto range = req.headers.equal_range("TE");
+  for (auto it = range.first; it != range.second; ++it) {
+    std::string_view v = it->second;
+    while (!v.empty()) {
+      size_t comma = v.find(',');
+      std::string_view item = v.substr(0, comma);
+      item = item.substr(0, item.find(';'));
+      while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+      while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+      if (item.size() == 8 && strncasecmp(item.data(), "trailers", 8) == 0) return true;
+      if (comma == std::string_view::npos) break;
+      v.remove_prefix(comma + 1);
+    }
+  }
+  return false;
+}
+
+namespace {
+bool SendableField(const std::string& k, const std::string& v) {
+  return !k.empty() && k.find_first_of(":\r\n") == std::string::npos && v.find_first_of("\r\n") == std::string::npos &&
+         v.find('\0') == std::string::npos;
+}
+}  // namespace
+
+std::string LastChunk(const httplib::Headers& trailers) {
+  std::string out = "0\r\n";
+  for (const auto& [k, v] : trailers) {
+    if (SendableField(k, v)) out += k + ": " + v + "\r\n";
+  }
+  return out + "\r\n";
 }
 
 AsyncStream::~AsyncStream() {
@@ -74,10 +119,10 @@ std::string AsyncStream::ErrorResponse(const grpc::Status& status, int http_stat
     res.set_header("WWW-Authenticate", "Bearer");
   }
   if (options_.error_handler && req_copy_) options_.error_handler(status, *req_copy_, res);
-  return SerializeResponse(res, keep_alive_);
+  return SerializeResponse(res, keep_alive_, false, trailers_ok_);
 }
 
-std::string SerializeResponse(httplib::Response& res, bool keep_alive, bool head_only) {
+std::string SerializeResponse(httplib::Response& res, bool keep_alive, bool head_only, bool trailers) {
   std::string body = std::move(res.body);
   if (res.content_provider_ && res.content_length_ > 0) {
     httplib::DataSink sink;
@@ -87,17 +132,35 @@ std::string SerializeResponse(httplib::Response& res, bool keep_alive, bool head
     };
     res.content_provider_(0, res.content_length_, sink);
   }
+  static constexpr std::string_view kTrailerPrefix = "Grpc-Trailer-";
+  httplib::Headers trailer_fields;
   std::string out = "HTTP/1.1 " + std::to_string(res.status) + " " + ReasonPhrase(res.status) + "\r\n";
   for (const auto& [k, v] : res.headers) {
-    if (k.find_first_of(":\r\n") != std::string::npos || v.find_first_of("\r\n") != std::string::npos) continue;
-    if (k == "Content-Length" || k == "Connection") continue;
+    if (!SendableField(k, v)) continue;
+    if (k == "Content-Length" || k == "Connection" || k == "Transfer-Encoding") continue;
+    if (trailers && k.size() > kTrailerPrefix.size() && strncasecmp(k.data(), kTrailerPrefix.data(), kTrailerPrefix.size()) == 0) {
+      trailer_fields.emplace(k, v);
+      continue;
+    }
     out += k + ": " + v + "\r\n";
   }
-  out += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  if (trailers) {
+    out += "Transfer-Encoding: chunked\r\n";
+  } else {
+    out += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  }
   if (!keep_alive) out += "Connection: close\r\n";
   out += "\r\n";
-  if (!head_only) out += body;
-  return out;
+  if (head_only) return out;
+  if (!trailers) return out + body;
+  if (!body.empty()) {
+    char size[20];
+    snprintf(size, sizeof size, "%zx\r\n", body.size());
+    out += size;
+    out += body;
+    out += "\r\n";
+  }
+  return out + LastChunk(trailer_fields);
 }
 
 void AsyncStream::FailBeforeHead(const grpc::Status& status, int http_status) {

@@ -52,6 +52,9 @@ class AsyncStream : public StreamHandler {
   // Headers for a stream's head: initial metadata (if it arrived) and the
   // request's collected headers.
   httplib::Headers HeadHeaders() const;
+  // The end of a chunked stream's body: with the call's trailing metadata
+  // as Grpc-Trailer-* trailers when the client takes trailers.
+  std::string ChunkedEnd() const;
 
   StreamIo* io_ = nullptr;
   std::shared_ptr<StreamCall> call_;
@@ -63,13 +66,28 @@ class AsyncStream : public StreamHandler {
   httplib::Headers extra_headers_;  // headers set on ctx.res before the stream started
   std::unique_ptr<httplib::Request> req_copy_;  // for options.error_handler only
   bool keep_alive_;                 // the request allows another on the connection
+  bool trailers_ok_;                // the client sent TE: trailers
   std::unique_ptr<StreamSlot> slot_;
 };
 
 // A whole HTTP/1.1 response for `res` (its body, or the data of a
 // content provider of known length), with Content-Length; without the body
 // for a HEAD request (`head_only`).
-std::string SerializeResponse(httplib::Response& res, bool keep_alive, bool head_only = false);
+//
+// With `trailers` (the client sent `TE: trailers`), the response's
+// Grpc-Trailer-* headers go out as real trailers instead: the body is
+// chunked, and they follow its last chunk.
+std::string SerializeResponse(httplib::Response& res, bool keep_alive, bool head_only = false,
+                              bool trailers = false);
+
+// Whether the request's TE header lists "trailers" (RFC 9110 section
+// 10.1.4): the client takes trailer fields, so the gRPC trailing metadata
+// can travel as real HTTP trailers.
+bool AcceptsTrailers(const httplib::Request& req);
+
+// The end of a chunked body: the last chunk and `trailers` as its trailer
+// section (fields that cannot be sent are left out).
+std::string LastChunk(const httplib::Headers& trailers = {});
 
 // Output above this many unsent bytes stops taking responses from the call.
 constexpr size_t kStreamHighWater = 64 * 1024;

@@ -145,7 +145,8 @@ class UnaryExchange final : public StreamHandler {
         req_(CopyForResponse(ctx.req, static_cast<bool>(ctx.options.error_handler))),
         headers_(ctx.res.headers),
         keep_alive_(ctx.req.version == "HTTP/1.1" && ctx.req.get_header_value("Connection") != "close"),
-        head_only_(ctx.req.method == "HEAD") {}
+        head_only_(ctx.req.method == "HEAD"),
+        trailers_(AcceptsTrailers(ctx.req)) {}
 
   ~UnaryExchange() override {
     if (!responded_) call_->context->TryCancel();
@@ -203,7 +204,7 @@ class UnaryExchange final : public StreamHandler {
     }
     FinishResponseBody(ctx);
     const bool keep_alive = keep_alive_ && !io_->shutting_down();
-    io_->Write(SerializeResponse(res, keep_alive, head_only_));
+    io_->Write(SerializeResponse(res, keep_alive, head_only_, trailers_));
     io_->Finish(keep_alive);
   }
 
@@ -215,6 +216,7 @@ class UnaryExchange final : public StreamHandler {
   httplib::Headers headers_;
   bool keep_alive_;
   const bool head_only_;
+  const bool trailers_;  // trailing metadata as HTTP trailers (TE: trailers)
   StreamIo* io_ = nullptr;
   bool responded_ = false;
 };

@@ -3,6 +3,8 @@
 // data, in both framings; no compression, no buffering; any HTTP method.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -87,6 +89,24 @@ TEST_CASE("CORS headers and the request hook's headers are on chunked stream hea
     CHECK(res.header("Access-Control-Allow-Origin") == "https://app.example");
     CHECK(res.header("X-Request-Id") == "chunked-1");
   }
+}
+
+TEST_CASE("a chunked stream ends with the call's trailing metadata as trailers when the client sends TE: trailers",
+          "[chunked][e2e]") {
+  TestServer server;
+  RawConnection conn(server.port());
+  REQUIRE(conn.Send(GetRequest("/v1/watch/tr?count=2", "TE: trailers\r\n")));
+  RawResponse res;
+  REQUIRE(conn.ReadResponse(&res, 10s));
+  CHECK(res.status == 200);
+  CHECK(std::count(res.body.begin(), res.body.end(), '\n') == 2);
+  REQUIRE(res.trailers.count("grpc-trailer-watch-sent") == 1);
+  CHECK(res.trailers.find("grpc-trailer-watch-sent")->second == "2");
+  // Without TE: trailers, the body ends with an empty trailer section.
+  REQUIRE(conn.Send(GetRequest("/v1/watch/tr?count=1")));
+  REQUIRE(conn.ReadResponse(&res, 10s));
+  CHECK(res.status == 200);
+  CHECK(res.trailers.empty());
 }
 
 TEST_CASE("chunked response framing is exact for success, failure after data and failure before data",

@@ -172,7 +172,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<e2e::WatchEvent>,
                            public std::enable_shared_from_this<WatchReactor> {
  public:
   WatchReactor(TestService* service, grpc::CallbackServerContext* context, const e2e::WatchRequest* request)
-      : service_(service), request_(*request) {
+      : service_(service), context_(context), request_(*request) {
     last_event_id_ = MetadataValue(context, "last-event-id");
   }
 
@@ -241,6 +241,8 @@ class WatchReactor final : public grpc::ServerWriteReactor<e2e::WatchEvent>,
     if (sent_ >= request_.count()) {
       finished_ = true;
       lock.unlock();
+      // Trailing metadata, for the tests of HTTP trailers.
+      context_->AddTrailingMetadata("watch-sent", std::to_string(request_.count()));
       Finish(grpc::Status::OK);
       return;
     }
@@ -268,6 +270,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<e2e::WatchEvent>,
   }
 
   TestService* const service_;
+  grpc::CallbackServerContext* const context_;
   const e2e::WatchRequest request_;
   std::string last_event_id_;
   std::shared_ptr<WatchReactor> self_;

@@ -61,6 +61,7 @@ struct RawResponse {
   int status = 0;
   std::multimap<std::string, std::string> headers;
   std::string body;  // chunk framing removed
+  std::multimap<std::string, std::string> trailers;  // of a chunked body; names in lower case
 
   std::string header(const std::string& name) const {
     auto it = headers.find(Lowercase(name));
@@ -214,13 +215,24 @@ class RawConnection {
 
   // Reads one chunk of a chunked body into `*data`; false at timeout, on a
   // framing error, or at the last (empty) chunk (then `*last` is true).
-  bool ReadChunk(std::string* data, std::chrono::milliseconds timeout, bool* last = nullptr) {
+  bool ReadChunk(std::string* data, std::chrono::milliseconds timeout, bool* last = nullptr,
+                 std::multimap<std::string, std::string>* trailers = nullptr) {
     if (last) *last = false;
     std::string size_line = ReadUntil("\r\n", timeout);
     if (size_line.empty()) return false;
     size_t size = std::strtoul(size_line.c_str(), nullptr, 16);
     if (size == 0) {
-      ReadUntil("\r\n", timeout);  // end of the (empty) trailer section
+      // The trailer section, up to its empty line.
+      for (;;) {
+        std::string line = ReadUntil("\r\n", timeout);
+        if (line.size() <= 2) break;
+        line.resize(line.size() - 2);
+        size_t colon = line.find(':');
+        if (trailers != nullptr && colon != std::string::npos) {
+          size_t v = line.find_first_not_of(" \t", colon + 1);
+          trailers->emplace(Lowercase(line.substr(0, colon)), v == std::string::npos ? "" : line.substr(v));
+        }
+      }
       if (last) *last = true;
       return false;
     }
@@ -238,12 +250,13 @@ class RawConnection {
     };
     if (!ReadHead(res, timeout)) return false;
     res->body.clear();
+    res->trailers.clear();
     if (head_request || res->status == 204 || res->status == 304 || res->status / 100 == 1) return true;
     if (Lowercase(res->header("Transfer-Encoding")).find("chunked") != std::string::npos) {
       for (;;) {
         std::string chunk;
         bool last = false;
-        if (!ReadChunk(&chunk, left(), &last)) return last;
+        if (!ReadChunk(&chunk, left(), &last, &res->trailers)) return last;
         res->body += chunk;
       }
     }

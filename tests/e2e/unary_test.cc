@@ -791,6 +791,41 @@ TEST_CASE("response metadata and trailers come back as headers, on success and o
   }
 }
 
+TEST_CASE("with TE: trailers, trailing metadata goes out as HTTP/1.1 chunked trailers", "[unary]") {
+  TestServer server;
+  for (int code : {0, 5}) {
+    DYNAMIC_SECTION("code " << code) {
+      const std::string body = R"({"initial":[{"key":"initial-key","value":")" + Base64("iv") + R"("}],)" +
+                               R"("trailers":[{"key":"trailer-key","value":")" + Base64("tv") + R"("}],)" +
+                               R"("code":)" + std::to_string(code) + R"(,"message":"gone"})";
+      auto request = [&](const std::string& te) {
+        return "POST /v1/metadata HTTP/1.1\r\nHost: x\r\n" + te +
+               "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" +
+               body;
+      };
+      RawConnection conn(server.port());
+      REQUIRE(conn.Send(request("TE: trailers\r\n")));
+      RawResponse res;
+      REQUIRE(conn.ReadResponse(&res, 10s));
+      CHECK(res.status == (code == 0 ? 200 : 404));
+      CHECK(Lowercase(res.header("Transfer-Encoding")) == "chunked");
+      CHECK_FALSE(res.has_header("Content-Length"));
+      CHECK(res.header("Grpc-Metadata-initial-key") == "iv");
+      CHECK_FALSE(res.has_header("Grpc-Trailer-trailer-key"));
+      REQUIRE(res.trailers.count("grpc-trailer-trailer-key") == 1);
+      CHECK(res.trailers.find("grpc-trailer-trailer-key")->second == "tv");
+      if (code != 0) CHECK(ParseErrorBody(res.body).message == "gone");
+      // The connection stays usable; without TE the trailers are headers.
+      REQUIRE(conn.Send(request("")));
+      RawResponse plain;
+      REQUIRE(conn.ReadResponse(&plain, 10s));
+      CHECK(plain.has_header("Content-Length"));
+      CHECK(plain.header("Grpc-Trailer-trailer-key") == "tv");
+      CHECK(plain.trailers.empty());
+    }
+  }
+}
+
 TEST_CASE("gRPC's reserved grpc-* metadata is left out both ways", "[unary]") {
   SECTION("no grpc-* response metadata or trailers become headers (status details travel in the body)") {
     TestServer server;
