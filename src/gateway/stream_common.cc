@@ -77,7 +77,7 @@ std::string AsyncStream::ErrorResponse(const grpc::Status& status, int http_stat
   return SerializeResponse(res, keep_alive_);
 }
 
-std::string SerializeResponse(httplib::Response& res, bool keep_alive) {
+std::string SerializeResponse(httplib::Response& res, bool keep_alive, bool head_only) {
   std::string body = std::move(res.body);
   if (res.content_provider_ && res.content_length_ > 0) {
     httplib::DataSink sink;
@@ -96,7 +96,7 @@ std::string SerializeResponse(httplib::Response& res, bool keep_alive) {
   out += "Content-Length: " + std::to_string(body.size()) + "\r\n";
   if (!keep_alive) out += "Connection: close\r\n";
   out += "\r\n";
-  out += body;
+  if (!head_only) out += body;
   return out;
 }
 

@@ -67,8 +67,9 @@ class AsyncStream : public StreamHandler {
 };
 
 // A whole HTTP/1.1 response for `res` (its body, or the data of a
-// content provider of known length), with Content-Length.
-std::string SerializeResponse(httplib::Response& res, bool keep_alive);
+// content provider of known length), with Content-Length; without the body
+// for a HEAD request (`head_only`).
+std::string SerializeResponse(httplib::Response& res, bool keep_alive, bool head_only = false);
 
 // Output above this many unsent bytes stops taking responses from the call.
 constexpr size_t kStreamHighWater = 64 * 1024;

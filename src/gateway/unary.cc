@@ -1,9 +1,11 @@
 // Unary calls: the body (if the binding takes one) into the request, one
 // callback-API call through the channel, the response as one JSON body.
 //
-// The worker waits for the call. While it waits it watches the socket, so a
-// client that goes away cancels the call (the service sees CANCELLED).
-#include <condition_variable>
+// The worker binds the request and starts the call, then hands the
+// connection to its event loop; the completion writes the response there,
+// so a call in flight holds no thread. A client that goes away cancels the
+// call (the service sees CANCELLED).
+#include <functional>
 #include <memory>
 #include <vector>
 #include <mutex>
@@ -15,20 +17,12 @@
 
 #include "gateway/gateway_state.h"
 #include "gateway/request_body.h"
+#include "gateway/stream_common.h"
 #include "grpcgw/json.h"
 
 namespace grpcgw {
 namespace internal {
 namespace {
-
-constexpr auto kPeerCheckInterval = std::chrono::milliseconds(50);
-
-struct Completion {
-  std::mutex mu;
-  std::condition_variable cv;
-  bool done = false;  // guarded by mu
-  grpc::Status status;
-};
 
 // Prints the value of one response field (response_body) as JSON.
 grpc::Status FieldJson(const google::protobuf::Message& response,
@@ -110,47 +104,150 @@ void WriteUnaryResponse(RequestContext& ctx, const google::protobuf::Message& re
   ctx.res.set_header("Content-Type", "application/json");
 }
 
+namespace {
+
+// A copy of what a response needs of its request once the worker's
+// httplib::Request is gone: the head (Accept-Encoding for compression);
+// all of it when the gateway has an error handler, which sees the request.
+std::unique_ptr<httplib::Request> CopyForResponse(const httplib::Request& req, bool whole) {
+  if (whole) return std::make_unique<httplib::Request>(req);
+  auto copy = std::make_unique<httplib::Request>();
+  copy->method = req.method;
+  copy->version = req.version;
+  copy->target = req.target;
+  copy->path = req.path;
+  copy->headers = req.headers;
+  copy->params = req.params;
+  copy->remote_addr = req.remote_addr;
+  copy->remote_port = req.remote_port;
+  return copy;
+}
+
+// One unary call after the worker started it: the connection waits on its
+// event loop (no thread) and the completion writes the response there.
+class UnaryExchange final : public StreamHandler {
+ public:
+  struct Call {
+    std::unique_ptr<grpc::ClientContext> context;
+    std::unique_ptr<google::protobuf::Message> request;
+    std::unique_ptr<google::protobuf::Message> response;
+    std::mutex mu;
+    bool done = false;              // guarded by mu
+    grpc::Status status;            // guarded by mu until done
+    std::function<void()> waker;    // guarded by mu
+  };
+
+  UnaryExchange(RequestContext& ctx, std::shared_ptr<Call> call)
+      : call_(std::move(call)),
+        conn_(ctx.conn),
+        binding_(ctx.binding),
+        options_(ctx.options),
+        req_(CopyForResponse(ctx.req, static_cast<bool>(ctx.options.error_handler))),
+        headers_(ctx.res.headers),
+        keep_alive_(ctx.req.version == "HTTP/1.1" && ctx.req.get_header_value("Connection") != "close"),
+        head_only_(ctx.req.method == "HEAD") {}
+
+  ~UnaryExchange() override {
+    if (!responded_) call_->context->TryCancel();
+  }
+
+  void OnStart(StreamIo& io) override {
+    io_ = &io;
+    // A pipelined request stays in the connection's buffer until this one
+    // is answered; reading stops, and a hang-up still ends the exchange.
+    io.PauseReading(true);
+    bool done;
+    {
+      std::lock_guard<std::mutex> lock(call_->mu);
+      done = call_->done;
+      if (!done) call_->waker = io.Waker();
+    }
+    if (done) Respond();
+  }
+  void OnData(StreamIo& /*io*/, std::string_view /*data*/) override {}
+  void OnWake(StreamIo& /*io*/) override {
+    bool done;
+    {
+      std::lock_guard<std::mutex> lock(call_->mu);
+      done = call_->done;
+    }
+    if (done) Respond();
+  }
+  void OnTimer(StreamIo& /*io*/) override {}
+  // A unary call runs to its end within the grace period; the server
+  // closes the connection (OnClosed cancels the call) when it runs out.
+  void OnShutdown(StreamIo& /*io*/) override { keep_alive_ = false; }
+  void OnClosed() override {
+    io_ = nullptr;
+    if (!responded_) call_->context->TryCancel();
+  }
+
+ private:
+  void Respond() {
+    if (responded_ || io_ == nullptr) return;
+    responded_ = true;
+    httplib::Response res;
+    res.headers = std::move(headers_);
+    RequestContext ctx{*req_, res, conn_, binding_, options_, nullptr};
+    // Written once the call completed: the completion callback is done
+    // with it.
+    const grpc::Status& status = call_->status;
+    if (!status.ok()) {
+      httplib::Headers headers;
+      AddResponseMetadataHeaders(*call_->context, false, &headers);
+      AddResponseMetadataHeaders(*call_->context, true, &headers);
+      for (auto& h : headers) res.headers.insert(h);
+      WriteError(ctx, status);
+    } else {
+      WriteUnaryResponse(ctx, *call_->response, *call_->context);
+    }
+    FinishResponseBody(ctx);
+    const bool keep_alive = keep_alive_ && !io_->shutting_down();
+    io_->Write(SerializeResponse(res, keep_alive, head_only_));
+    io_->Finish(keep_alive);
+  }
+
+  std::shared_ptr<Call> call_;
+  Connection& conn_;
+  const CompiledBinding& binding_;
+  const GatewayOptions& options_;
+  std::unique_ptr<httplib::Request> req_;
+  httplib::Headers headers_;
+  bool keep_alive_;
+  const bool head_only_;
+  StreamIo* io_ = nullptr;
+  bool responded_ = false;
+};
+
+}  // namespace
+
 void ServeUnary(RequestContext& ctx) {
   HttpError http_error;
   grpc::Status s = ReadRequestBody(ctx, &http_error);
   if (http_error.http_status != 0) return WriteHttpError(ctx, http_error);
   if (!s.ok()) return WriteError(ctx, s);
 
-  std::unique_ptr<grpc::ClientContext> context;
-  s = MakeClientContext(ctx, &context);
+  auto call = std::make_shared<UnaryExchange::Call>();
+  s = MakeClientContext(ctx, &call->context);
   if (!s.ok()) return WriteError(ctx, s);
 
   const MethodSpec& method = *ctx.binding.method;
-  std::unique_ptr<google::protobuf::Message> response(method.response_prototype->New());
-  auto completion = std::make_shared<Completion>();
-  method.unary(context.get(), *ctx.request, response.get(), [completion](grpc::Status status) {
+  call->request = std::move(ctx.request);
+  call->response.reset(method.response_prototype->New());
+  auto exchange = std::make_shared<UnaryExchange>(ctx, call);
+  // The connection goes to its event loop when this handler returns; the
+  // response is written there when the call completes.
+  ctx.conn.Detach(exchange);
+  method.unary(call->context.get(), *call->request, call->response.get(), [call](grpc::Status status) {
+    std::function<void()> waker;
     {
-      std::lock_guard<std::mutex> lock(completion->mu);
-      completion->status = std::move(status);
-      completion->done = true;
+      std::lock_guard<std::mutex> lock(call->mu);
+      call->status = std::move(status);
+      call->done = true;
+      waker = std::move(call->waker);
     }
-    // After the unlock, so that the woken worker does not block on mu.
-    completion->cv.notify_one();
+    if (waker) waker();
   });
-
-  {
-    std::unique_lock<std::mutex> lock(completion->mu);
-    bool cancelled = false;
-    while (!completion->cv.wait_for(lock, kPeerCheckInterval, [&] { return completion->done; })) {
-      if (!cancelled && ctx.conn.PeerClosed()) {
-        context->TryCancel();
-        cancelled = true;
-      }
-    }
-  }
-  if (!completion->status.ok()) {
-    httplib::Headers headers;
-    AddResponseMetadataHeaders(*context, false, &headers);
-    AddResponseMetadataHeaders(*context, true, &headers);
-    for (auto& h : headers) ctx.res.headers.insert(h);
-    return WriteError(ctx, completion->status);
-  }
-  WriteUnaryResponse(ctx, *response, *context);
 }
 
 }  // namespace internal

@@ -586,6 +586,14 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
       conn_.taken_over_ = false;
       Callback([&] { handler_->OnStart(*this); });
       if (state_ != State::kStream) return;
+      // A handler that paused reading at its start (a unary call waiting
+      // for its completion) leaves what follows the request (a pipelined
+      // request) in the buffer for the next request.
+      if (read_paused_) {
+        if (core_.stopping) BeginShutdown();
+        if (state_ == State::kStream) Arm();
+        return;
+      }
       // Bytes after the head reach the stream.
       if (conn_.buffer_pos_ < conn_.buffer_.size()) {
         std::string rest = conn_.buffer_.substr(conn_.buffer_pos_);
