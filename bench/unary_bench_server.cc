@@ -2,9 +2,13 @@
 // a unary gRPC call through the in-process channel) and one bare
 // cpp-httplib handler (GET /bare/items/42) answering the same JSON, on the
 // same grpcgw::HttpServer, so the difference is the gateway's own cost.
+// With --grpc-port the gRPC server also listens on 127.0.0.1 (0 picks a
+// port), for bench/peer/peer_bench.sh to put grpc-gateway in front of the
+// same service.
 //
-//   unary_bench_server [--port N] [--unary-on-workers]
-//       prints "listening on <port>", runs until SIGINT/SIGTERM;
+//   unary_bench_server [--port N] [--grpc-port N] [--unary-on-workers]
+//       prints "grpc listening on <port>" (with --grpc-port), then
+//       "listening on <port>"; runs until SIGINT/SIGTERM;
 //       --unary-on-workers hands gateway unary requests to a worker thread
 //       (HttpServerOptions::unary_on_loop = false) instead of running them
 //       on the event loop
@@ -19,6 +23,7 @@
 #include <thread>
 
 #include <grpcgw/grpcgw.h>
+#include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_builder.h>
 
 #include "unary_bench.grpcgw.h"
@@ -49,9 +54,11 @@ constexpr char kBareJson[] = R"({"id":"42","name":"widget","price":9.5,"tags":["
 int main(int argc, char** argv) {
   int port = 0;
   grpcgw::HttpServerOptions options;
+  int grpc_port = -1;  // no TCP listener unless asked
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--port") == 0 && i + 1 < argc) port = std::atoi(argv[++i]);
-    if (std::strcmp(argv[i], "--unary-on-workers") == 0) options.unary_on_loop = false;
+    else if (std::strcmp(argv[i], "--grpc-port") == 0 && i + 1 < argc) grpc_port = std::atoi(argv[++i]);
+    else if (std::strcmp(argv[i], "--unary-on-workers") == 0) options.unary_on_loop = false;
   }
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
@@ -62,7 +69,17 @@ int main(int argc, char** argv) {
   ItemsService service;
   grpc::ServerBuilder builder;
   builder.RegisterService(&service);
+  int selected_grpc_port = 0;
+  if (grpc_port >= 0) {
+    builder.AddListeningPort("127.0.0.1:" + std::to_string(grpc_port), grpc::InsecureServerCredentials(),
+                             &selected_grpc_port);
+  }
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (!server || (grpc_port >= 0 && selected_grpc_port == 0)) {
+    std::fprintf(stderr, "cannot start the gRPC server\n");
+    return 1;
+  }
+  if (grpc_port >= 0) std::printf("grpc listening on %d\n", selected_grpc_port);
 
   grpcgw::HttpServer http(options);
   grpcgw::Gateway<bench::Items> gateway(*server);

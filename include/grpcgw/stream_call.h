@@ -87,9 +87,12 @@ class StreamCall {
   // For consumers that do not block (the event loop): `listener` runs after
   // anything such a consumer waits for may have changed — a response
   // arrived, the call ended, the initial metadata arrived, a request slot
-  // freed — on a gRPC thread or the thread that called Cancel, with no lock
-  // held. It must not block. Set it, then look at the state (Read with a
-  // zero timeout, TryWrite): what happened before is not replayed.
+  // freed after TryWrite answered kFull — on a gRPC thread or the thread
+  // that called Cancel, with no lock held. It must not block. Set it, then
+  // look at the state (Read with a zero timeout, TryWrite): what happened
+  // before is not replayed. (A write completing while nobody waits for room
+  // does not run it: on an echo that would be a second wake-up of the
+  // consumer's thread for every message.)
   void SetListener(std::function<void()> listener);
 
   enum class WriteResult { kQueued, kFull, kClosed };
@@ -170,6 +173,7 @@ class StreamCall {
   bool writes_done_started_ = false;
   bool writes_failed_ = false;
   bool write_hold_released_ = false;
+  bool room_wanted_ = false;  // TryWrite answered kFull since the last request slot freed
   bool cancelled_ = false;
   bool initial_metadata_ = false;
   std::shared_ptr<std::function<void()>> listener_;

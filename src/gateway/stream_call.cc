@@ -56,7 +56,10 @@ StreamCall::WriteResult StreamCall::TryWrite(std::unique_ptr<google::protobuf::M
     return WriteResult::kClosed;
   }
   auto max = limits_.max_buffered_requests > 0 ? limits_.max_buffered_requests : 1;
-  if (requests_.size() >= max) return WriteResult::kFull;
+  if (requests_.size() >= max) {
+    room_wanted_ = true;
+    return WriteResult::kFull;
+  }
   requests_.push_back(std::move(*request));
   MaybeStartNextWriteLocked(lock);
   return WriteResult::kQueued;
@@ -207,13 +210,17 @@ void StreamCall::HandleWriteDone(bool ok) {
     requests_.clear();
   }
   cv_.notify_all();
+  // Only a consumer that was refused room waits for this (a failed write
+  // also ends the call, and HandleDone tells everyone).
+  const bool notify = room_wanted_;
+  room_wanted_ = false;
   if (writes_failed_ || cancelled_) {
     MaybeReleaseWriteHoldLocked(lock);
   } else {
     MaybeStartNextWriteLocked(lock);
   }
   if (lock.owns_lock()) lock.unlock();
-  Notify();
+  if (notify) Notify();
 }
 
 void StreamCall::HandleDone(const grpc::Status& status,

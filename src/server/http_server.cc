@@ -436,6 +436,7 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
 
   void Start() {
     shard_.loop->Add(fd(), EPOLLIN | EPOLLRDHUP, this);
+    armed_ = EPOLLIN | EPOLLRDHUP;
     WaitForRequest();
   }
 
@@ -443,6 +444,7 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
   int fd() const { return conn_.socket_; }
 
   void OnEvents(uint32_t events) override {
+    armed_ = 0;  // one-shot: the event disarmed the socket
     auto keep = shared_from_this();
     if (state_ == State::kClosed || state_ == State::kWorker) return;
     in_callback_ = true;
@@ -675,7 +677,9 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
                    (state_ == State::kStream && !read_paused_);
     if (reading) ev |= EPOLLIN;
     if (out_pos_ < out_.size()) ev |= EPOLLOUT;
+    if (ev == armed_) return;  // armed as wanted (after a wake-up or a timer): no system call
     shard_.loop->Arm(fd(), ev, this);
+    armed_ = ev;
   }
 
   ssize_t SendSome(const char* data, size_t n) {
@@ -991,6 +995,7 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
   std::shared_ptr<StreamHandler> handler_;
   bool read_paused_ = false;
   bool in_callback_ = false;
+  uint32_t armed_ = 0;  // the interest the socket is armed with; 0 once an event disarmed it
   std::shared_ptr<std::atomic<bool>> wake_pending_ = std::make_shared<std::atomic<bool>>(false);
   EventLoop::TimerId timer_ = EventLoop::NoTimer();
   EventLoop::TimerId stream_timer_ = EventLoop::NoTimer();

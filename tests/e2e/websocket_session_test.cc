@@ -564,5 +564,26 @@ TEST_CASE("backpressure: a service that stops reading stops the gateway reading 
   CHECK(received < sent_messages);
 }
 
+TEST_CASE("backpressure: a burst over the request queue resumes as the service takes it, with no response to wake it",
+          "[websocket][backpressure][client-streaming]") {
+  // 2000 messages in one write fill the call's bounded request queue at
+  // once, so the session stops reading; in a client-streaming call no
+  // response comes until the end, so only the queue draining may resume it.
+  TestServer server;
+  WsClient ws(server.port());
+  REQUIRE(ws.Open("/v1/collect"));
+  constexpr int kMessages = 2000;
+  std::string burst;
+  for (int i = 0; i < kMessages; ++i) burst += Frame(kOpText, R"({"text":"x","value":1})");
+  REQUIRE(ws.conn().Send(burst));
+  REQUIRE(ws.SendText(""));
+  WsClose close = ws.ReadClose(10s);
+  REQUIRE(close.texts.size() == 1);
+  rapidjson::Document doc = Json(close.texts[0]);
+  CHECK(doc["count"].GetInt() == kMessages);
+  CHECK(Str(doc, "sum") == std::to_string(kMessages));
+  CHECK(close.code == 1000);
+}
+
 }  // namespace
 }  // namespace e2e_test
