@@ -8,4 +8,5 @@ find_package(PkgConfig REQUIRED)
 # Debian's cpp-httplib is a compiled library: its pkg-config flags
 # (CPPHTTPLIB_OPENSSL_SUPPORT, ...) must match the ones it was built with.
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET GLOBAL cpp-httplib)
+pkg_check_modules(NGHTTP2 REQUIRED IMPORTED_TARGET GLOBAL libnghttp2)  # HTTP/2 (libnghttp2-dev)
 find_package(yaml-cpp CONFIG REQUIRED)   # protoc-gen-grpcgw's HTTP rules files (libyaml-cpp-dev)

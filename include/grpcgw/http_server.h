@@ -29,7 +29,14 @@
 // (they hide httplib's: the server needs to know the routes to apply body
 // limits, and runs its own loops). Errors httplib produces itself (no
 // route: 404, ...) and errors of the front door get the gateway's JSON error
-// body. Not provided: TLS, HTTP/2.
+// body.
+//
+// HTTP/2: a connection whose first bytes are the HTTP/2 client preface
+// (cleartext h2c with prior knowledge, `curl --http2-prior-knowledge`) is
+// served as HTTP/2 (nghttp2). Each request stream is served exactly like an
+// HTTP/1.1 request (same front door, routes, limits and errors; see
+// server/http2_session.h), SSE, chunked and WebSocket (RFC 8441 extended
+// CONNECT) streams included. Not provided: TLS.
 #ifndef GRPCGW_HTTP_SERVER_H_
 #define GRPCGW_HTTP_SERVER_H_
 
@@ -102,6 +109,15 @@ struct HttpServerOptions {
   // stop(): how long open streams and running handlers get to end before
   // the rest is cancelled.
   std::chrono::milliseconds shutdown_grace{5000};
+
+  // HTTP/2 (h2c with prior knowledge). Off: the preface is refused like
+  // any malformed HTTP/1.1 request. The streams a client may have open at
+  // once on one connection (SETTINGS_MAX_CONCURRENT_STREAMS); each open
+  // stream is served as one internal connection (two descriptors), and
+  // counts towards max_connections while it is open. The header list of a
+  // request is bounded by max_head_bytes (431 beyond).
+  bool http2 = true;
+  uint32_t http2_max_concurrent_streams = 100;
 };
 
 namespace internal {
@@ -161,6 +177,11 @@ class Connection {
   // Waits until the socket is readable (or has buffered bytes) up to `timeout`.
   bool WaitReadable(std::chrono::milliseconds timeout) const;
 
+  // Whether this request arrived as an HTTP/2 stream, and whether as a
+  // WebSocket over HTTP/2 (RFC 8441 extended CONNECT).
+  bool http2() const { return http2_; }
+  bool extended_connect() const { return extended_connect_; }
+
   // Wakes a handler blocked on this connection (server shutdown).
   void Shutdown();
   bool shutting_down() const { return shutting_down_.load(); }
@@ -185,6 +206,12 @@ class Connection {
   uint64_t consumed_ = 0;  // bytes of the request stream handed out by Read
   std::shared_ptr<internal::StreamHandler> detached_;
   std::atomic<bool> shutting_down_{false};
+  bool http2_ = false;
+  bool extended_connect_ = false;
+  // The client's addresses (an HTTP/2 stream's internal connection has
+  // those of the connection it came on); empty: the socket's.
+  std::string peer_ip_, local_ip_;
+  int peer_port_ = 0, local_port_ = 0;
   std::unique_ptr<StreamAdapter> stream_;
 };
 
@@ -240,6 +267,16 @@ class HttpServer : public httplib::Server {
   size_t open_connections() const;
   size_t worker_threads() const;
   size_t loop_threads() const;
+  // HTTP/2 counters since the server was made (tests, benchmarks):
+  // connections, streams, WebSocket streams by extended CONNECT, and
+  // connections ended with GOAWAY ENHANCE_YOUR_CALM (floods, rapid reset).
+  struct Http2Counters {
+    uint64_t connections = 0;
+    uint64_t streams = 0;
+    uint64_t extended_connects = 0;
+    uint64_t calm_goaways = 0;
+  };
+  Http2Counters http2_counters() const;
 
   // The gateways' shared routing table (created on first use; defined with
   // the gateway).

@@ -36,6 +36,7 @@
 #include "server/event_loop.h"
 #include "server/front_door.h"
 #include "server/http1_parser.h"
+#include "server/http2_session.h"
 #include "server/http_status.h"
 #include "server/stream_io.h"
 #include "server/task_queue.h"
@@ -191,11 +192,21 @@ class Connection::StreamAdapter final : public httplib::Stream {
   // The addresses of a socket do not change: asked once per connection
   // (httplib asks for both on every request).
   void get_remote_ip_and_port(std::string& ip, int& port) const override {
+    if (!c_->peer_ip_.empty()) {
+      ip = c_->peer_ip_;
+      port = c_->peer_port_;
+      return;
+    }
     if (!remote_.known) remote_.Fetch(::getpeername, c_->socket_);
     ip = remote_.ip;
     port = remote_.port;
   }
   void get_local_ip_and_port(std::string& ip, int& port) const override {
+    if (!c_->local_ip_.empty()) {
+      ip = c_->local_ip_;
+      port = c_->local_port_;
+      return;
+    }
     if (!local_.known) local_.Fetch(::getsockname, c_->socket_);
     ip = local_.ip;
     port = local_.port;
@@ -398,6 +409,7 @@ class ServerCore : public IoWatcher {
   std::unique_ptr<WorkerPool> workers;
   std::vector<UserRoute> routes;  // before listening only
   std::atomic<size_t> open{0};
+  Http2Stats http2;
   std::atomic<bool> running{false};
   std::atomic<bool> stopping{false};
 
@@ -763,6 +775,15 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
         head_started_ = true;
         SetServerTimer(Clock::now() + core_.options.head_timeout, &LoopConn::OnHeadTimeout);
       }
+      if (served_ == 0 && request_start_ == 0 && core_.options.http2 && !conn_.http2_) {
+        // HTTP/2 with prior knowledge: the client preface, or its start.
+        std::string_view p = Pending();
+        size_t n = std::min(p.size(), kHttp2Preface.size());
+        if (p.substr(0, n) == kHttp2Preface.substr(0, n)) {
+          if (n < kHttp2Preface.size()) return;
+          return StartHttp2();
+        }
+      }
       switch (parser_.Parse(Pending())) {
         case RequestHeadParser::Result::kIncomplete:
           return;
@@ -838,6 +859,60 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
   }
 
   static std::string PathOf(const std::string& target) { return target.substr(0, target.find('?')); }
+
+  // ---- HTTP/2 ----
+
+  // The connection becomes an HTTP/2 session (server/http2_session.h), a
+  // stream handler on this loop that gets every byte from the preface on.
+  void StartHttp2() {
+    shard_.loop->CancelTimer(timer_);
+    timer_ = EventLoop::NoTimer();
+    head_started_ = false;
+    ++served_;
+    Http2Host host;
+    host.loop = shard_.loop;
+    host.options = &core_.options;
+    host.stats = &core_.http2;
+    std::weak_ptr<LoopConn> weak = shared_from_this();
+    host.open_stream = [weak](bool extended_connect) {
+      auto c = weak.lock();
+      return c ? c->OpenStream(extended_connect) : -1;
+    };
+    handler_ = MakeHttp2Session(std::move(host));
+    state_ = State::kStream;
+    Callback([&] { handler_->OnStart(*this); });
+    if (state_ != State::kStream) return;
+    std::string bytes(Pending());
+    std::string().swap(conn_.buffer_);
+    conn_.buffer_pos_ = 0;
+    Callback([&] { handler_->OnData(*this, bytes); });
+    if (state_ != State::kStream) return;
+    if (core_.stopping) BeginShutdown();
+    if (state_ == State::kStream) Arm();
+  }
+
+  // One HTTP/2 stream's internal connection: a socket pair whose one end is
+  // served here like an accepted connection; the session gets the other.
+  int OpenStream(bool extended_connect) {
+    if (state_ != State::kStream) return -1;
+    int sv[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) != 0) return -1;
+    ++core_.open;
+    auto c = std::make_shared<LoopConn>(core_, shard_, sv[0]);
+    c->conn_.http2_ = true;
+    c->conn_.extended_connect_ = extended_connect;
+    std::string ip;
+    int port = 0;
+    conn_.stream_->get_remote_ip_and_port(ip, port);
+    c->conn_.peer_ip_ = ip;
+    c->conn_.peer_port_ = port;
+    conn_.stream_->get_local_ip_and_port(ip, port);
+    c->conn_.local_ip_ = ip;
+    c->conn_.local_port_ = port;
+    shard_.conns.emplace(c.get(), c);
+    c->Start();
+    return sv[1];
+  }
 
   void Dispatch(bool streamed) {
     shard_.loop->CancelTimer(timer_);
@@ -1303,6 +1378,15 @@ HttpServer& HttpServer::set_pre_routing_handler(HandlerWithResponse handler) {
 size_t HttpServer::open_connections() const { return core_->open.load(); }
 size_t HttpServer::worker_threads() const { return core_->workers->threads(); }
 size_t HttpServer::loop_threads() const { return core_->shards.size(); }
+
+HttpServer::Http2Counters HttpServer::http2_counters() const {
+  Http2Counters c;
+  c.connections = core_->http2.connections.load();
+  c.streams = core_->http2.streams.load();
+  c.extended_connects = core_->http2.extended_connects.load();
+  c.calm_goaways = core_->http2.goaways_calm.load();
+  return c;
+}
 
 bool HttpServer::ProcessOne(Connection& conn, bool last, bool* connection_closed) {
   current_connection = &conn;
