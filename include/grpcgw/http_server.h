@@ -125,6 +125,7 @@ class GatewayDispatch;
 class LoopConn;
 class StreamHandler;
 class ServerCore;
+class Transport;
 struct RequestHead;
 struct BodyPlan;
 }
@@ -137,7 +138,13 @@ class Connection {
   // outside a handler of an HttpServer.
   static Connection* Current();
 
-  int socket() const { return socket_; }
+  // The connection's socket (its peer's address; -1 when the connection is
+  // not a socket of its own). Read and write through Read and WriteAll: the
+  // bytes may be encrypted (TLS) or carried in frames (HTTP/2).
+  int socket() const;
+  // The application protocol agreed by ALPN in the TLS handshake ("h2",
+  // "http/1.1"); empty on a plain connection.
+  std::string_view protocol() const;
 
   // Reads up to `n` bytes of the request stream (bytes the server already
   // buffered first, then the socket), waiting at most `timeout`. Returns the
@@ -182,6 +189,10 @@ class Connection {
   bool http2() const { return http2_; }
   bool extended_connect() const { return extended_connect_; }
 
+  // Ends the server's sending side after the bytes written so far (TLS:
+  // close_notify first); reading goes on.
+  void CloseWrite();
+
   // Wakes a handler blocked on this connection (server shutdown).
   void Shutdown();
   bool shutting_down() const { return shutting_down_.load(); }
@@ -191,10 +202,15 @@ class Connection {
   friend class internal::LoopConn;
   friend class internal::ServerCore;
   class StreamAdapter;
-  Connection(int socket, const HttpServerOptions& options);
+  Connection(std::unique_ptr<internal::Transport> transport, const HttpServerOptions& options);
   ~Connection();
 
-  const int socket_;
+  // Waits for the readiness the transport's last would-block asked for,
+  // in slices so that a shutdown is noticed: the ready bits, 0 on timeout,
+  // -1 on failure or shutdown.
+  int WaitRetry(std::chrono::milliseconds timeout);
+
+  const std::unique_ptr<internal::Transport> transport_;
   const HttpServerOptions& options_;
   std::string buffer_;  // bytes read from the socket and not yet consumed
   size_t buffer_pos_ = 0;

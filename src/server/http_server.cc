@@ -40,6 +40,7 @@
 #include "server/http_status.h"
 #include "server/stream_io.h"
 #include "server/task_queue.h"
+#include "server/transport.h"
 
 namespace grpcgw {
 namespace {
@@ -48,15 +49,15 @@ thread_local Connection* current_connection = nullptr;
 
 constexpr char kLineBreakOrNul[3] = {'\r', '\n', '\0'};
 
-int PollFor(int fd, short events, std::chrono::milliseconds timeout) {
-  pollfd p{fd, events, 0};
-  for (;;) {
-    int r = ::poll(&p, 1, static_cast<int>(timeout.count()));
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) return r;
-    return p.revents;
-  }
-}
+using internal::IoResult;
+using internal::kFailed;
+using internal::kHangUp;
+using internal::kReadable;
+using internal::kWritable;
+
+// Ready bits that say the connection failed rather than became ready
+// (POLLNVAL included).
+constexpr int kNotReady = ~(kReadable | kWritable);
 
 // The gRPC code an HTTP status made by httplib itself stands for, for the
 // JSON error body.
@@ -156,9 +157,9 @@ class Connection::StreamAdapter final : public httplib::Stream {
   }
   bool is_writable() const override {
     if (c_->taken_over_) return true;
-    int r = PollFor(c_->socket_, POLLOUT,
-                    std::chrono::duration_cast<std::chrono::milliseconds>(c_->options_.write_timeout));
-    return r > 0 && !(r & (POLLERR | POLLHUP | POLLNVAL));
+    int r = c_->transport_->Wait(
+        kWritable, std::chrono::duration_cast<std::chrono::milliseconds>(c_->options_.write_timeout));
+    return r > 0 && !(r & kNotReady);
   }
   ssize_t read(char* ptr, size_t size) override {
     // httplib reads request lines a byte at a time: serve those from the
@@ -197,7 +198,7 @@ class Connection::StreamAdapter final : public httplib::Stream {
       port = c_->peer_port_;
       return;
     }
-    if (!remote_.known) remote_.Fetch(::getpeername, c_->socket_);
+    if (!remote_.known) remote_.Fetch(::getpeername, c_->socket());
     ip = remote_.ip;
     port = remote_.port;
   }
@@ -207,11 +208,11 @@ class Connection::StreamAdapter final : public httplib::Stream {
       port = c_->local_port_;
       return;
     }
-    if (!local_.known) local_.Fetch(::getsockname, c_->socket_);
+    if (!local_.known) local_.Fetch(::getsockname, c_->socket());
     ip = local_.ip;
     port = local_.port;
   }
-  socket_t socket() const override { return c_->socket_; }
+  socket_t socket() const override { return c_->socket(); }
 
  private:
   // Bodies up to this size are copied behind a held head; larger ones are
@@ -227,7 +228,7 @@ class Connection::StreamAdapter final : public httplib::Stream {
       known = true;
       sockaddr_storage addr{};
       socklen_t len = sizeof addr;
-      if (get(socket, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return;
+      if (socket < 0 || get(socket, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return;
       char host[NI_MAXHOST];
       if (addr.ss_family == AF_INET) {
         auto* a = reinterpret_cast<sockaddr_in*>(&addr);
@@ -250,12 +251,28 @@ class Connection::StreamAdapter final : public httplib::Stream {
   std::string held_;  // a response head waiting for its body
 };
 
-Connection::Connection(int socket, const HttpServerOptions& options)
-    : socket_(socket), options_(options), stream_(std::make_unique<StreamAdapter>(this)) {}
+Connection::Connection(std::unique_ptr<internal::Transport> transport, const HttpServerOptions& options)
+    : transport_(std::move(transport)), options_(options), stream_(std::make_unique<StreamAdapter>(this)) {}
 
 Connection::~Connection() = default;
 
 Connection* Connection::Current() { return current_connection; }
+
+int Connection::socket() const { return transport_->fd(); }
+
+std::string_view Connection::protocol() const { return transport_->protocol(); }
+
+int Connection::WaitRetry(std::chrono::milliseconds timeout) {
+  // In short slices, so that a shutdown is noticed.
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    if (shutting_down_ && taken_over_) return -1;
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return 0;
+    int r = transport_->Wait(transport_->RetryOn(), std::min(left, std::chrono::milliseconds(200)));
+    if (r != 0) return r;
+  }
+}
 
 long Connection::Read(char* data, size_t n, std::chrono::milliseconds timeout, bool* timed_out) {
   if (timed_out) *timed_out = false;
@@ -283,23 +300,23 @@ long Connection::Read(char* data, size_t n, std::chrono::milliseconds timeout, b
   char* into = buffered ? chunk : data;
   const size_t want = buffered ? sizeof chunk : n;
   // Bytes that already arrived are taken without waiting (the keep-alive
-  // loop has just seen the socket readable); poll only when there are none.
-  ssize_t got;
-  do {
-    got = ::recv(socket_, into, want, MSG_DONTWAIT);
-  } while (got < 0 && errno == EINTR);
-  if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-    int r = PollFor(socket_, POLLIN, timeout);
-    if (r == 0) {
+  // loop has just seen the connection readable); wait only when there are
+  // none (for the readiness the transport asks for: TLS may have to write).
+  IoResult r = transport_->Recv(into, want);
+  while (r.status == IoResult::kWouldBlock) {
+    int ready = WaitRetry(timeout);
+    if (ready == 0) {
       if (timed_out) *timed_out = true;
       return -1;
     }
-    if (r < 0 || (shutting_down_ && taken_over_)) return -1;
-    do {
-      got = ::recv(socket_, into, want, 0);
-    } while (got < 0 && errno == EINTR);
+    if (ready < 0 || (shutting_down_ && taken_over_)) return -1;
+    r = transport_->Recv(into, want);
+    // A failure the transport does not see yet must not spin.
+    if (r.status == IoResult::kWouldBlock && (ready & kNotReady)) return -1;
   }
-  if (got <= 0) return got;
+  if (r.status == IoResult::kEnd) return 0;
+  if (r.status != IoResult::kOk) return -1;
+  const ssize_t got = static_cast<ssize_t>(r.bytes);
   if (!buffered) {
     consumed_ += static_cast<uint64_t>(got);
     return got;
@@ -316,20 +333,14 @@ bool Connection::WriteAll(std::string_view data) {
   auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(options_.write_timeout);
   while (!data.empty()) {
     if (shutting_down_ && taken_over_) return false;
-    ssize_t w = ::send(socket_, data.data(), data.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (w > 0) {
-      data.remove_prefix(static_cast<size_t>(w));
+    IoResult w = transport_->Send(data.data(), data.size());
+    if (w.status == IoResult::kOk) {
+      data.remove_prefix(w.bytes);
       continue;
     }
-    if (w < 0 && errno == EINTR) continue;
-    if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      // Wait in short slices so that a shutdown is noticed.
-      auto deadline = std::chrono::steady_clock::now() + timeout;
-      int r = 0;
-      while (r == 0 && std::chrono::steady_clock::now() < deadline && !(shutting_down_ && taken_over_)) {
-        r = PollFor(socket_, POLLOUT, std::chrono::milliseconds(200));
-      }
-      if (r <= 0 || (r & (POLLERR | POLLHUP | POLLNVAL))) return false;
+    if (w.status == IoResult::kWouldBlock) {
+      int r = WaitRetry(timeout);
+      if (r <= 0 || (r & kNotReady)) return false;
       continue;
     }
     return false;
@@ -346,27 +357,20 @@ void Connection::Detach(std::shared_ptr<internal::StreamHandler> handler) {
 
 bool Connection::PeerClosed() const {
   if (shutting_down_ && taken_over_) return true;
-  pollfd p{socket_, POLLIN | POLLRDHUP, 0};
-  int r = ::poll(&p, 1, 0);
-  if (r <= 0) return false;
-  if (p.revents & (POLLERR | POLLHUP | POLLNVAL | POLLRDHUP)) return true;
-  if (p.revents & POLLIN) {
-    char c;
-    ssize_t got = ::recv(socket_, &c, 1, MSG_PEEK | MSG_DONTWAIT);
-    return got == 0;
-  }
-  return false;
+  return transport_->PeerClosed();
 }
 
 bool Connection::WaitReadable(std::chrono::milliseconds timeout) const {
   if (buffer_pos_ < buffer_.size()) return true;
-  int r = PollFor(socket_, POLLIN, timeout);
+  int r = transport_->Wait(kReadable, timeout);
   return r > 0;
 }
 
+void Connection::CloseWrite() { transport_->CloseWrite(); }
+
 void Connection::Shutdown() {
   shutting_down_ = true;
-  ::shutdown(socket_, SHUT_RDWR);
+  transport_->Shutdown();
 }
 
 namespace internal {
@@ -434,13 +438,11 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
  public:
   enum class State { kHead, kBody, kWorker, kStream, kLinger, kClosed };
 
-  LoopConn(ServerCore& core, LoopShard& shard, int fd)
-      : core_(core), shard_(shard), conn_(fd, core.options),
+  // Owns `transport` (and its socket).
+  LoopConn(ServerCore& core, LoopShard& shard, std::unique_ptr<Transport> transport)
+      : core_(core), shard_(shard), conn_(std::move(transport), core.options),
         parser_(HeadLimits{core.options.max_request_line_bytes, core.options.max_head_bytes,
                            core.options.max_headers}) {}
-  ~LoopConn() override {
-    if (conn_.socket_ >= 0) ::close(conn_.socket_);
-  }
 
   void Start() {
     shard_.loop->Add(fd(), EPOLLIN | EPOLLRDHUP, this);
@@ -448,7 +450,8 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
   }
 
   State state() const { return state_; }
-  int fd() const { return conn_.socket_; }
+  int fd() const { return conn_.transport_->fd(); }
+  Transport& transport() { return *conn_.transport_; }
 
   void OnEvents(uint32_t events) override {
     auto keep = shared_from_this();
@@ -462,9 +465,15 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
 
   void HandleEvents(uint32_t events) {
     if (events & EPOLLERR) return Close(false);
-    if ((events & EPOLLOUT) && !Flush()) return Close(false);
+    // The transport says which readiness each direction waits for (TLS
+    // may have to read in order to write, and the other way round).
+    const bool readable = events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP);
+    const bool writable = events & EPOLLOUT;
+    const bool had_output = out_pos_ < out_.size();
+    const bool flush_ready = had_output && (write_retry_ == kReadable ? readable : writable);
+    if (flush_ready && !Flush()) return Close(false);
     if (state_ == State::kClosed) return;
-    if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)) {
+    if (read_retry_ == kWritable ? writable || (events & (EPOLLRDHUP | EPOLLHUP)) : readable) {
       if (state_ == State::kStream && read_paused_) {
         // Not reading: a hang-up means the client is gone.
         if (events & (EPOLLRDHUP | EPOLLHUP)) return Close(false);
@@ -473,7 +482,7 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
         if (state_ == State::kClosed || state_ == State::kWorker) return;
       }
     }
-    if (state_ == State::kStream && out_.size() == out_pos_ && (events & EPOLLOUT) && handler_) {
+    if (state_ == State::kStream && out_.size() == out_pos_ && flush_ready && handler_) {
       auto handler = handler_;
       handler->OnWritable(*this);
     }
@@ -646,7 +655,7 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
       auto handler = std::move(handler_);
       handler->OnClosed();
     }
-    ::shutdown(fd(), SHUT_RDWR);
+    transport().Shutdown();
     core_.Forget(shard_, this);
   }
 
@@ -673,18 +682,35 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
     uint32_t ev = EPOLLRDHUP;
     bool reading = state_ == State::kHead || state_ == State::kBody || state_ == State::kLinger ||
                    (state_ == State::kStream && !read_paused_);
-    if (reading) ev |= EPOLLIN;
-    if (out_pos_ < out_.size()) ev |= EPOLLOUT;
+    if (reading) ev |= read_retry_ == kWritable ? EPOLLOUT : EPOLLIN;
+    if (out_pos_ < out_.size()) ev |= write_retry_ == kReadable ? EPOLLIN : EPOLLOUT;
     shard_.loop->Arm(fd(), ev, this);
+    // Bytes the transport already holds (decrypted TLS records) raise no
+    // readiness: read them from a posted task.
+    if (reading && transport().HasBuffered() && !buffered_read_posted_) {
+      buffered_read_posted_ = true;
+      std::weak_ptr<LoopConn> weak = shared_from_this();
+      shard_.loop->Post([weak] {
+        auto c = weak.lock();
+        if (!c) return;
+        c->buffered_read_posted_ = false;
+        c->OnEvents(EPOLLIN);
+      });
+    }
   }
 
+  // Bytes sent (0 when the transport would block), -1 on a failure.
   ssize_t SendSome(const char* data, size_t n) {
-    for (;;) {
-      ssize_t w = ::send(fd(), data, n, MSG_NOSIGNAL | MSG_DONTWAIT);
-      if (w >= 0) return w;
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) return 0;
-      return -1;
+    IoResult r = transport().Send(data, n);
+    switch (r.status) {
+      case IoResult::kOk:
+        write_retry_ = kWritable;
+        return static_cast<ssize_t>(r.bytes);
+      case IoResult::kWouldBlock:
+        write_retry_ = transport().RetryOn();
+        return 0;
+      default:
+        return -1;
     }
   }
 
@@ -710,14 +736,18 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
   void ReadSome() {
     char chunk[16384];
     for (int round = 0; round < 4; ++round) {
-      ssize_t got = ::recv(fd(), chunk, sizeof chunk, MSG_DONTWAIT);
-      if (got < 0 && errno == EINTR) continue;
-      if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
-      if (got <= 0) {
+      IoResult r = transport().Recv(chunk, sizeof chunk);
+      if (r.status == IoResult::kWouldBlock) {
+        read_retry_ = transport().RetryOn();
+        return;
+      }
+      read_retry_ = kReadable;
+      if (r.status != IoResult::kOk) {
         // The client is gone (or half-closed, which is taken as gone).
         return Close(false);
       }
-      std::string_view data(chunk, static_cast<size_t>(got));
+      const size_t got = r.bytes;
+      std::string_view data(chunk, got);
       switch (state_) {
         case State::kHead:
         case State::kBody:
@@ -739,7 +769,7 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
           state_ != State::kLinger) {
         return;
       }
-      if (static_cast<size_t>(got) < sizeof chunk) return;
+      if (got < sizeof chunk && !transport().HasBuffered()) return;
     }
   }
 
@@ -898,7 +928,7 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
     int sv[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) != 0) return -1;
     ++core_.open;
-    auto c = std::make_shared<LoopConn>(core_, shard_, sv[0]);
+    auto c = std::make_shared<LoopConn>(core_, shard_, MakeSocketTransport(sv[0]));
     c->conn_.http2_ = true;
     c->conn_.extended_connect_ = extended_connect;
     std::string ip;
@@ -968,7 +998,7 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
   }
   void StartLinger() {
     lingering_ = true;
-    ::shutdown(fd(), SHUT_WR);
+    transport().CloseWrite();
   }
 
   using TimerFn = void (LoopConn::*)();
@@ -1025,6 +1055,10 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
   std::shared_ptr<StreamHandler> handler_;
   bool read_paused_ = false;
   bool in_callback_ = false;
+  // The readiness the transport's last would-block of each direction asked for.
+  short read_retry_ = kReadable;
+  short write_retry_ = kWritable;
+  bool buffered_read_posted_ = false;
   std::shared_ptr<std::atomic<bool>> wake_pending_ = std::make_shared<std::atomic<bool>>(false);
   EventLoop::TimerId timer_ = EventLoop::NoTimer();
   EventLoop::TimerId stream_timer_ = EventLoop::NoTimer();
@@ -1138,7 +1172,7 @@ void ServerCore::Accept() {
       Adopt(fd);
     } else {
       shard.loop->Post([this, &shard, fd] {
-        auto c = std::make_shared<LoopConn>(*this, shard, fd);
+        auto c = std::make_shared<LoopConn>(*this, shard, MakeSocketTransport(fd));
         shard.conns.emplace(c.get(), c);
         if (stopping) return c->Close(false);
         c->Start();
@@ -1150,7 +1184,7 @@ void ServerCore::Accept() {
 
 void ServerCore::Adopt(int fd) {
   LoopShard& shard = *shards[0];
-  auto c = std::make_shared<LoopConn>(*this, shard, fd);
+  auto c = std::make_shared<LoopConn>(*this, shard, MakeSocketTransport(fd));
   shard.conns.emplace(c.get(), c);
   c->Start();
 }
