@@ -39,6 +39,7 @@ constexpr double kResetRate = 50;
 constexpr int32_t kConnectionWindow = 1 << 20;
 // A response head from the serving connection is at most this long.
 constexpr size_t kMaxResponseHead = 256 * 1024;
+const std::string kStatus = ":status";
 
 std::string Lower(std::string_view s) {
   std::string out(s);
@@ -136,6 +137,7 @@ class Http2Session final : public StreamHandler, public std::enable_shared_from_
     nghttp2_session_callbacks_set_on_frame_recv_callback(cb, &Http2Session::OnFrameRecv);
     nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cb, &Http2Session::OnDataChunk);
     nghttp2_session_callbacks_set_on_stream_close_callback(cb, &Http2Session::OnStreamClose);
+    nghttp2_session_callbacks_set_on_frame_send_callback(cb, &Http2Session::OnFrameSend);
     nghttp2_option* opt;
     nghttp2_option_new(&opt);
     nghttp2_option_set_no_auto_window_update(opt, 1);
@@ -285,6 +287,19 @@ class Http2Session final : public StreamHandler, public std::enable_shared_from_
       default:
         return 0;
     }
+  }
+
+  // A complete response sent before the request ended: the client may stop
+  // sending (RFC 9113 section 8.1, RST_STREAM NO_ERROR), as the serving
+  // connection will not read the rest.
+  static int OnFrameSend(nghttp2_session* ng, const nghttp2_frame* frame, void* user) {
+    if ((frame->hd.type != NGHTTP2_DATA && frame->hd.type != NGHTTP2_HEADERS) ||
+        !(frame->hd.flags & NGHTTP2_FLAG_END_STREAM)) {
+      return 0;
+    }
+    auto st = Self(user)->Find(frame->hd.stream_id);
+    if (st && !st->input_ended) nghttp2_submit_rst_stream(ng, NGHTTP2_FLAG_NONE, st->id, NGHTTP2_NO_ERROR);
+    return 0;
   }
 
   static int OnDataChunk(nghttp2_session* ng, uint8_t, int32_t stream_id, const uint8_t* data, size_t len,
@@ -653,7 +668,7 @@ class Http2Session final : public StreamHandler, public std::enable_shared_from_
     std::string status_text = std::to_string(status);
     std::vector<nghttp2_nv> nv;
     nv.reserve(fields.size() + 1);
-    nv.push_back(Nv(":status", status_text));
+    nv.push_back(Nv(kStatus, status_text));
     for (auto& [n, v] : fields) nv.push_back(Nv(n, v));
     if (st.no_body) {
       st.phase = H2Stream::Phase::kDone;
@@ -668,6 +683,7 @@ class Http2Session final : public StreamHandler, public std::enable_shared_from_
     return true;
   }
 
+  // The name and value must outlive the submission (no temporaries).
   static nghttp2_nv Nv(const std::string& name, const std::string& value) {
     return nghttp2_nv{reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
                       reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())), name.size(), value.size(),
@@ -730,7 +746,7 @@ class Http2Session final : public StreamHandler, public std::enable_shared_from_
     std::string length = std::to_string(body.size());
     std::string type = "application/json";
     std::string k_type = "content-type", k_length = "content-length";
-    nghttp2_nv nv[] = {Nv(":status", status_text), Nv(k_type, type), Nv(k_length, length)};
+    nghttp2_nv nv[] = {Nv(kStatus, status_text), Nv(k_type, type), Nv(k_length, length)};
     st.out = std::move(body);
     st.out_pos = 0;
     st.out_eof = true;

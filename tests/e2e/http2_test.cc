@@ -306,7 +306,7 @@ TEST_CASE("h2c: WebSocket over extended CONNECT runs the gateway's WebSocket ses
   // A refused upgrade is an ordinary error response.
   int32_t bad = h2.Request("CONNECT", "/v1/no/such/path",
                            {{":protocol", "websocket"}, {"sec-websocket-version", "13"}}, nullptr, true);
-  REQUIRE(h2.RunUntil([&] { return h2.stream(bad).status != 0; }, 5s));
+  REQUIRE(h2.RunUntil([&] { return Closed(h2, bad); }, 5s));
   CHECK(h2.stream(bad).status == 404);
   CHECK(h2.stream(bad).body.find("\"code\":5") != std::string::npos);
 }
