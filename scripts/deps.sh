@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config ccache
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev libprotoc-dev protobuf-compiler
-  libcpp-httplib-dev zlib1g-dev rapidjson-dev catch2 libyaml-cpp-dev
+  libcpp-httplib-dev zlib1g-dev libssl-dev rapidjson-dev catch2 libyaml-cpp-dev
   curl python3 python3-websockets nodejs wrk
   nginx chromium      # tests/deploy (nginx in front of the example), tests/browser (its page)
   "$@"
