@@ -31,12 +31,16 @@
 // route: 404, ...) and errors of the front door get the gateway's JSON error
 // body.
 //
+// TLS (HttpServerOptions::tls): every connection of the server speaks TLS
+// 1.2 or later with OpenSSL; handshakes run on the event loops (bounded by
+// head_timeout), and https:// and wss:// serve every route and transport.
+//
 // HTTP/2: a connection whose first bytes are the HTTP/2 client preface
-// (cleartext h2c with prior knowledge, `curl --http2-prior-knowledge`) is
-// served as HTTP/2 (nghttp2). Each request stream is served exactly like an
-// HTTP/1.1 request (same front door, routes, limits and errors; see
-// server/http2_session.h), SSE, chunked and WebSocket (RFC 8441 extended
-// CONNECT) streams included. Not provided: TLS.
+// (cleartext h2c with prior knowledge, `curl --http2-prior-knowledge`), or
+// a TLS connection that agreed on "h2" by ALPN, is served as HTTP/2
+// (nghttp2). Each request stream is served exactly like an HTTP/1.1 request
+// (same front door, routes, limits and errors; see server/http2_session.h),
+// SSE, chunked and WebSocket (RFC 8441 extended CONNECT) streams included.
 #ifndef GRPCGW_HTTP_SERVER_H_
 #define GRPCGW_HTTP_SERVER_H_
 
@@ -52,8 +56,36 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
+
+// OpenSSL's context type, as <openssl/types.h> declares it.
+typedef struct ssl_ctx_st SSL_CTX;
 
 namespace grpcgw {
+
+// TLS for every connection of an HttpServer; off unless a certificate or a
+// context is given.
+struct TlsOptions {
+  // The certificate chain (the server's certificate first, then the
+  // intermediates) and its private key, PEM files. Read when the server
+  // binds (an error there makes bind_* fail, the reason in last_error())
+  // and again by HttpServer::ReloadCertificates().
+  std::string cert_chain_file;
+  std::string private_key_file;
+  // Or a context the caller configured (certificates, SNI through its
+  // servername callback, ciphers, session cache). The server holds a
+  // reference (SSL_CTX_up_ref) for as long as it uses it, installs its ALPN
+  // selection on it, and raises each connection's minimum to TLS 1.2.
+  SSL_CTX* ssl_ctx = nullptr;
+  // ALPN: the application protocols the server accepts, its preferred
+  // first. A client offering none of them gets no protocol agreed (and is
+  // served HTTP/1.1); Connection::protocol() tells what was agreed. "h2"
+  // serves the connection as HTTP/2 (dropped from the list when
+  // HttpServerOptions::http2 is off).
+  std::vector<std::string> alpn_protocols{"h2", "http/1.1"};
+
+  bool enabled() const { return ssl_ctx != nullptr || !cert_chain_file.empty(); }
+};
 
 struct HttpServerOptions {
   // Threads. Event loops own the sockets (0: one per core); workers run
@@ -118,6 +150,26 @@ struct HttpServerOptions {
   // request is bounded by max_head_bytes (431 beyond).
   bool http2 = true;
   uint32_t http2_max_concurrent_streams = 100;
+
+  // TLS (https://, wss://). A TLS handshake must end within head_timeout
+  // of the connection's accept; the one-line 503 past max_connections is
+  // not sent on a TLS port (the connection just closes).
+  TlsOptions tls;
+};
+
+// Sets `ctx` up as an HttpServer serves with it: TLS 1.2 at least, and ALPN
+// selecting from `alpn_protocols` (the server's preference first). The
+// server does this to the context it is given; a servername (SNI) callback
+// that switches a connection to another context (SSL_set_SSL_CTX) must have
+// done it to that context too, since OpenSSL selects ALPN with the context
+// switched to.
+bool ConfigureTlsContext(SSL_CTX* ctx, const std::vector<std::string>& alpn_protocols);
+
+// What the TLS handshakes of a server came to (tests and monitoring).
+struct TlsCounters {
+  uint64_t handshakes = 0;          // completed
+  uint64_t handshake_failures = 0;  // protocol errors (plaintext to the port, no shared cipher, ...)
+  uint64_t handshake_timeouts = 0;  // not done within head_timeout
 };
 
 namespace internal {
@@ -266,6 +318,15 @@ class HttpServer : public httplib::Server {
   bool listen(const std::string& host, int port, int socket_flags = 0);
   bool is_running() const;
   const std::string& last_error() const { return last_error_; }
+
+  // TLS. Reads options().tls's certificate and key files again and serves
+  // new connections with them (open connections keep theirs); on an error
+  // the old ones stay and last_error() says why. Any thread.
+  bool ReloadCertificates();
+  // Serves new connections with `ctx` from now on (a reference is taken).
+  bool ReloadCertificates(SSL_CTX* ctx);
+  bool tls_enabled() const { return options_.tls.enabled(); }
+  TlsCounters tls_counters() const;
 
   // Stops accepting, lets running handlers finish and streams end within
   // options().shutdown_grace (SSE streams get their final event, WebSocket

@@ -40,6 +40,7 @@
 #include "server/http_status.h"
 #include "server/stream_io.h"
 #include "server/task_queue.h"
+#include "server/tls.h"
 #include "server/transport.h"
 
 namespace grpcgw {
@@ -401,11 +402,14 @@ class ServerCore : public IoWatcher {
   void Shutdown(std::chrono::milliseconds grace);
 
   void OnEvents(uint32_t events) override;  // the listening socket
-  void Adopt(int fd);                       // on the chosen loop
+  void Adopt(std::unique_ptr<Transport> transport);  // on the first loop
   void Forget(LoopShard& shard, LoopConn* conn);
 
   BodyPlan PlanFor(const RequestHead& head) const;
   int listen_fd() const { return listen_fd_; }
+  // The transport of an accepted socket (owning it); null when TLS could
+  // not be set up for it (the socket is closed then).
+  std::unique_ptr<Transport> MakeTransport(int fd);
 
   HttpServer& server;
   const HttpServerOptions& options;
@@ -414,6 +418,10 @@ class ServerCore : public IoWatcher {
   std::vector<UserRoute> routes;  // before listening only
   std::atomic<size_t> open{0};
   Http2Stats http2;
+  std::unique_ptr<TlsServerContext> tls;  // null without TLS
+  std::atomic<uint64_t> tls_handshakes{0};
+  std::atomic<uint64_t> tls_handshake_failures{0};
+  std::atomic<uint64_t> tls_handshake_timeouts{0};
   std::atomic<bool> running{false};
   std::atomic<bool> stopping{false};
 
@@ -431,12 +439,12 @@ class ServerCore : public IoWatcher {
   bool stopped_ = false;      // guarded by mu_
 };
 
-// A connection on its loop: the front door (reading and checking request
-// heads and bodies), the hand-off to a worker and back, and a taken-over
-// stream's I/O.
+// A connection on its loop: the TLS handshake, the front door (reading and
+// checking request heads and bodies), the hand-off to a worker and back, and
+// a taken-over stream's I/O.
 class LoopConn final : public IoWatcher, public StreamIo, public std::enable_shared_from_this<LoopConn> {
  public:
-  enum class State { kHead, kBody, kWorker, kStream, kLinger, kClosed };
+  enum class State { kHandshake, kHead, kBody, kWorker, kStream, kLinger, kClosed };
 
   // Owns `transport` (and its socket).
   LoopConn(ServerCore& core, LoopShard& shard, std::unique_ptr<Transport> transport)
@@ -446,7 +454,12 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
 
   void Start() {
     shard_.loop->Add(fd(), EPOLLIN | EPOLLRDHUP, this);
-    WaitForRequest();
+    if (!core_.tls) return WaitForRequest();
+    // The handshake runs here, on the loop, within the head timeout.
+    state_ = State::kHandshake;
+    SetServerTimer(Clock::now() + core_.options.head_timeout, &LoopConn::OnHandshakeTimeout);
+    ContinueHandshake();
+    if (state_ == State::kHandshake) Arm();
   }
 
   State state() const { return state_; }
@@ -465,6 +478,7 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
 
   void HandleEvents(uint32_t events) {
     if (events & EPOLLERR) return Close(false);
+    if (state_ == State::kHandshake) return ContinueHandshake();
     // The transport says which readiness each direction waits for (TLS
     // may have to read in order to write, and the other way round).
     const bool readable = events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP);
@@ -492,6 +506,7 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
   void BeginShutdown() {
     auto keep = shared_from_this();
     switch (state_) {
+      case State::kHandshake:
       case State::kHead:
       case State::kBody:
         return Close(false);
@@ -566,7 +581,7 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
       NextRequest();
     } else if (out_pos_ == out_.size()) {
       // The stream's protocol ended it: nothing more to wait for.
-      Close(false);
+      Close(true);
     } else {
       close_when_flushed_ = true;
       Linger();
@@ -624,7 +639,7 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
     if (conn_.taken_over_ && !conn_.keep_alive_after_takeover_) {
       // The handler ran its own protocol to its end (a WebSocket closing
       // handshake, a stream delimited by the close): nothing to wait for.
-      return Close(false);
+      return Close(true);
     }
     if (conn_.close_after_response_) keep_alive = false;
     if (conn_.shutting_down_ || core_.stopping) keep_alive = false;
@@ -645,7 +660,9 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
     NextRequest();
   }
 
-  void Close(bool /*graceful*/) {
+  // `graceful`: the connection's end is the protocol's (TLS: close_notify
+  // goes out first); otherwise it is cut.
+  void Close(bool graceful) {
     if (state_ == State::kClosed) return;
     state_ = State::kClosed;
     shard_.loop->CancelTimer(timer_);
@@ -655,6 +672,7 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
       auto handler = std::move(handler_);
       handler->OnClosed();
     }
+    if (graceful) transport().CloseWrite();
     transport().Shutdown();
     core_.Forget(shard_, this);
   }
@@ -680,8 +698,8 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
   void Arm() {
     if (state_ == State::kClosed || state_ == State::kWorker) return;
     uint32_t ev = EPOLLRDHUP;
-    bool reading = state_ == State::kHead || state_ == State::kBody || state_ == State::kLinger ||
-                   (state_ == State::kStream && !read_paused_);
+    bool reading = state_ == State::kHandshake || state_ == State::kHead || state_ == State::kBody ||
+                   state_ == State::kLinger || (state_ == State::kStream && !read_paused_);
     if (reading) ev |= read_retry_ == kWritable ? EPOLLOUT : EPOLLIN;
     if (out_pos_ < out_.size()) ev |= write_retry_ == kReadable ? EPOLLIN : EPOLLOUT;
     shard_.loop->Arm(fd(), ev, this);
@@ -726,7 +744,7 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
     out_.clear();
     out_pos_ = 0;
     if (state_ == State::kLinger && close_when_flushed_) {
-      Close(false);
+      Close(true);
       return true;
     }
     if (state_ == State::kLinger && !lingering_) StartLinger();
@@ -771,6 +789,33 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
       }
       if (got < sizeof chunk && !transport().HasBuffered()) return;
     }
+  }
+
+  // ---- TLS ----
+
+  void ContinueHandshake() {
+    IoResult r = transport().Handshake();
+    if (r.status == IoResult::kWouldBlock) {
+      read_retry_ = transport().RetryOn();
+      return;
+    }
+    read_retry_ = kReadable;
+    if (r.status != IoResult::kOk) {
+      // Not TLS (plaintext HTTP to a TLS port), no protocol or cipher in
+      // common, a bad record: there is nobody to answer in a way the client
+      // would read.
+      ++core_.tls_handshake_failures;
+      return Close(false);
+    }
+    ++core_.tls_handshakes;
+    // The protocol agreed by ALPN is transport().protocol() from here on.
+    if (core_.options.http2 && transport().protocol() == "h2") return StartHttp2();
+    WaitForRequest();
+  }
+  void OnHandshakeTimeout() {
+    if (state_ != State::kHandshake) return;
+    ++core_.tls_handshake_timeouts;
+    Close(false);
   }
 
   // ---- the front door ----
@@ -1065,6 +1110,13 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
 };
 
 ServerCore::ServerCore(HttpServer& s, const HttpServerOptions& o) : server(s), options(o) {
+  if (options.tls.enabled()) {
+    // "h2" is agreed only when the server serves HTTP/2.
+    TlsOptions t = options.tls;
+    if (!options.http2) t.alpn_protocols.erase(std::remove(t.alpn_protocols.begin(), t.alpn_protocols.end(), "h2"),
+                                               t.alpn_protocols.end());
+    tls = std::make_unique<TlsServerContext>(t);
+  }
   size_t n = options.event_loops;
   if (n == 0) n = std::max(1u, std::thread::hardware_concurrency());
   for (size_t i = 0; i < n; ++i) shards.push_back(std::make_unique<LoopShard>());
@@ -1081,6 +1133,7 @@ bool ServerCore::Bind(const std::string& host, int port, std::string* error, int
     *error = "already bound";
     return false;
   }
+  if (tls && !tls->loaded() && !tls->Load(error)) return false;
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -1153,6 +1206,10 @@ void ServerCore::Accept() {
       }
       break;  // EAGAIN
     }
+    if (open.load() >= options.max_connections && tls) {
+      ::close(fd);  // a plaintext 503 means nothing to a TLS client
+      continue;
+    }
     if (open.load() >= options.max_connections) {
       static const std::string kBusy = [] {
         std::string body = "{\"code\":14,\"message\":\"too many open connections\",\"details\":[]}";
@@ -1166,13 +1223,17 @@ void ServerCore::Accept() {
     }
     int yes = 1;
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
+    std::unique_ptr<Transport> transport = MakeTransport(fd);
+    if (!transport) continue;
     ++open;
     LoopShard& shard = *shards[next_shard_++ % shards.size()];
     if (&shard == shards[0].get()) {
-      Adopt(fd);
+      Adopt(std::move(transport));
     } else {
-      shard.loop->Post([this, &shard, fd] {
-        auto c = std::make_shared<LoopConn>(*this, shard, MakeSocketTransport(fd));
+      // (std::function needs a copyable task.)
+      auto holder = std::make_shared<std::unique_ptr<Transport>>(std::move(transport));
+      shard.loop->Post([this, &shard, holder] {
+        auto c = std::make_shared<LoopConn>(*this, shard, std::move(*holder));
         shard.conns.emplace(c.get(), c);
         if (stopping) return c->Close(false);
         c->Start();
@@ -1182,9 +1243,14 @@ void ServerCore::Accept() {
   shards[0]->loop->Arm(listen_fd_, EPOLLIN, this);
 }
 
-void ServerCore::Adopt(int fd) {
+std::unique_ptr<Transport> ServerCore::MakeTransport(int fd) {
+  if (tls) return tls->Accept(fd);
+  return MakeSocketTransport(fd);
+}
+
+void ServerCore::Adopt(std::unique_ptr<Transport> transport) {
   LoopShard& shard = *shards[0];
-  auto c = std::make_shared<LoopConn>(*this, shard, MakeSocketTransport(fd));
+  auto c = std::make_shared<LoopConn>(*this, shard, std::move(transport));
   shard.conns.emplace(c.get(), c);
   c->Start();
 }
@@ -1410,6 +1476,30 @@ HttpServer& HttpServer::set_pre_routing_handler(HandlerWithResponse handler) {
 }
 
 size_t HttpServer::open_connections() const { return core_->open.load(); }
+
+bool HttpServer::ReloadCertificates() {
+  if (!core_->tls) {
+    last_error_ = "TLS is not enabled (HttpServerOptions::tls)";
+    return false;
+  }
+  return core_->tls->Load(&last_error_);
+}
+
+bool HttpServer::ReloadCertificates(SSL_CTX* ctx) {
+  if (!core_->tls) {
+    last_error_ = "TLS is not enabled (HttpServerOptions::tls)";
+    return false;
+  }
+  return core_->tls->Use(ctx, &last_error_);
+}
+
+TlsCounters HttpServer::tls_counters() const {
+  TlsCounters c;
+  c.handshakes = core_->tls_handshakes.load();
+  c.handshake_failures = core_->tls_handshake_failures.load();
+  c.handshake_timeouts = core_->tls_handshake_timeouts.load();
+  return c;
+}
 size_t HttpServer::worker_threads() const { return core_->workers->threads(); }
 size_t HttpServer::loop_threads() const { return core_->shards.size(); }
 

@@ -96,6 +96,12 @@ class Transport {
 // A non-blocking TCP socket; owns `fd` (closed by the destructor).
 std::unique_ptr<Transport> MakeSocketTransport(int fd);
 
+// For transports over a socket: poll(2) on `fd` (ready bits as Wait
+// returns them), and whether the peer ended its stream (a hang-up, or
+// end of stream with nothing unread before it).
+int PollSocket(int fd, short events, std::chrono::milliseconds timeout);
+bool SocketPeerClosed(int fd);
+
 }  // namespace internal
 }  // namespace grpcgw
 

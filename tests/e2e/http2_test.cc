@@ -31,19 +31,20 @@ bool Closed(H2Client& c, int32_t id) { return c.stream(id).closed; }
 
 // Sends `frame` over and over without reading anything, until the server
 // closes the connection (true) or `timeout` passes.
-bool FloodUntilClosed(int fd, const std::string& first, const std::string& frame, std::chrono::milliseconds timeout) {
-  if (::send(fd, first.data(), first.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(first.size())) return true;
+bool FloodUntilClosed(h2_test::Wire& wire, const std::string& first, const std::string& frame,
+                      std::chrono::milliseconds timeout) {
+  if (!wire.Send(first)) return true;
   std::string batch;
   for (int i = 0; i < 1000; ++i) batch += frame;
   auto deadline = std::chrono::steady_clock::now() + timeout;
   size_t off = 0;
   while (std::chrono::steady_clock::now() < deadline) {
-    pollfd p{fd, POLLOUT, 0};
-    if (::poll(&p, 1, 50) <= 0) continue;
-    if (p.revents & (POLLERR | POLLHUP)) return true;
-    ssize_t w = ::send(fd, batch.data() + off, batch.size() - off, MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) continue;
-    if (w <= 0) return true;
+    ssize_t w = wire.SendSome(std::string_view(batch).substr(off));
+    if (w < 0) return true;
+    if (w == 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      continue;
+    }
     off = (off + static_cast<size_t>(w)) % batch.size();
   }
   return false;
@@ -330,7 +331,7 @@ TEST_CASE("h2c: limits answer with the protocol's errors", "[http2]") {
   }
 
   SECTION("streams over SETTINGS_MAX_CONCURRENT_STREAMS are refused") {
-    int fd = h2_test::Connect(server.port());
+    h2_test::Wire wire(server.port(), server.tls(), "http/1.1");  // over TLS: h2 by its preface
     Hpack hpack;
     std::string out(grpcgw::internal::kHttp2Preface);
     out += Frame(4, 0, 0, "");  // SETTINGS; the server's is never acknowledged
@@ -340,18 +341,17 @@ TEST_CASE("h2c: limits answer with the protocol's errors", "[http2]") {
                    hpack.Encode({{":method", "POST"}, {":scheme", "http"}, {":authority", "x"},
                                  {":path", "/v1/collect"}, {"content-type", "application/json"}}));
     }
-    REQUIRE(::send(fd, out.data(), out.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(out.size()));
+    REQUIRE(wire.Send(out));
     bool eof = false;
-    auto frames = ReadFrames(fd, 5s, [](const RawFrame& f) { return f.type == 3; }, &eof);
+    auto frames = ReadFrames(wire, 5s, [](const RawFrame& f) { return f.type == 3; }, &eof);
     REQUIRE(!frames.empty());
     CHECK(frames.back().type == 3);  // RST_STREAM
     CHECK(frames.back().stream == 21);
     CHECK(frames.back().Code() == NGHTTP2_REFUSED_STREAM);
-    ::close(fd);
   }
 
   SECTION("rapid reset is answered with GOAWAY ENHANCE_YOUR_CALM") {
-    int fd = h2_test::Connect(server.port());
+    h2_test::Wire wire(server.port(), server.tls(), "http/1.1");  // over TLS: h2 by its preface
     Hpack hpack;
     std::string out(grpcgw::internal::kHttp2Preface);
     out += Frame(4, 0, 0, "");
@@ -361,38 +361,30 @@ TEST_CASE("h2c: limits answer with the protocol's errors", "[http2]") {
                                  {":path", "/v1/watch/r?count=1000"}, {"accept", "text/event-stream"}}));
       out += Frame(3, 0, 1 + 2 * i, std::string("\0\0\0\x08", 4));  // RST_STREAM CANCEL
     }
-    REQUIRE(::send(fd, out.data(), out.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(out.size()));
+    REQUIRE(wire.Send(out));
     bool eof = false;
-    auto frames = ReadFrames(fd, 5s, [](const RawFrame& f) { return f.type == 7; }, &eof);
+    auto frames = ReadFrames(wire, 5s, [](const RawFrame& f) { return f.type == 7; }, &eof);
     REQUIRE(!frames.empty());
     CHECK(frames.back().type == 7);  // GOAWAY
     CHECK(frames.back().Code() == NGHTTP2_ENHANCE_YOUR_CALM);
-    ::close(fd);
     CHECK(server.http().http2_counters().calm_goaways >= 1);
   }
 
   SECTION("PING and SETTINGS floods close the connection") {
     for (int type : {6, 4}) {
       INFO("frame type " << type);
-      int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-      int small = 4096;
-      ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
-      sockaddr_in addr{};
-      addr.sin_family = AF_INET;
-      addr.sin_port = htons(static_cast<uint16_t>(server.port()));
-      addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-      REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+      h2_test::Wire wire(server.port(), server.tls(), "http/1.1");
+      REQUIRE(wire.connected());
       std::string first(grpcgw::internal::kHttp2Preface);
       first += Frame(4, 0, 0, "");
       // Each asks for an acknowledgement the client never reads.
       std::string frame = type == 6 ? Frame(6, 0, 0, std::string(8, 'p')) : Frame(4, 0, 0, "");
-      CHECK(FloodUntilClosed(fd, first, frame, 10s));
-      ::close(fd);
-    }
+      CHECK(FloodUntilClosed(wire, first, frame, 10s));
+      }
   }
 
   SECTION("a CONTINUATION flood is answered with GOAWAY") {
-    int fd = h2_test::Connect(server.port());
+    h2_test::Wire wire(server.port(), server.tls(), "http/1.1");  // over TLS: h2 by its preface
     Hpack hpack;
     std::string out(grpcgw::internal::kHttp2Preface);
     out += Frame(4, 0, 0, "");
@@ -401,17 +393,11 @@ TEST_CASE("h2c: limits answer with the protocol's errors", "[http2]") {
     // Header blocks that never end.
     std::string piece = hpack.Encode({{"x-a", std::string(100, 'a')}});
     for (int i = 0; i < 1000; ++i) out += Frame(9, 0, 1, piece);
-    size_t off = 0;
-    while (off < out.size()) {
-      ssize_t w = ::send(fd, out.data() + off, out.size() - off, MSG_NOSIGNAL);
-      if (w <= 0) break;
-      off += static_cast<size_t>(w);
-    }
+    wire.Send(out);  // the server may close before it took all
     bool eof = false;
-    auto frames = ReadFrames(fd, 5s, [](const RawFrame& f) { return f.type == 7; }, &eof);
+    auto frames = ReadFrames(wire, 5s, [](const RawFrame& f) { return f.type == 7; }, &eof);
     REQUIRE(!frames.empty());
     CHECK(frames.back().type == 7);
-    ::close(fd);
   }
 
   // Whatever came before, the server still serves.
@@ -419,6 +405,41 @@ TEST_CASE("h2c: limits answer with the protocol's errors", "[http2]") {
   int32_t id = h2.Request("GET", "/v1/shelves/s1/books/b1");
   REQUIRE(h2.RunUntil([&] { return Closed(h2, id); }, 5s));
   CHECK(h2.stream(id).status == 200);
+}
+
+TEST_CASE("h2 over TLS: ALPN agrees on h2 and every transport runs on it", "[http2][tls]") {
+  ServerConfig config;
+  config.http.tls.cert_chain_file = e2e_test::TestCertificate().cert_file;
+  config.http.tls.private_key_file = e2e_test::TestCertificate().key_file;
+  TestServer server(config);
+  H2Client h2(server.port(), true, /*tls=*/true);
+  REQUIRE(h2.connected());
+  CHECK(h2.alpn() == "h2");
+  int32_t unary = h2.Request("GET", "/v1/shelves/s1/books/b1");
+  int32_t sse = h2.Request("GET", "/v1/watch/t?count=2", {{"accept", "text/event-stream"}});
+  int32_t nd = h2.Request("GET", "/v1/watch/u?count=2", {{"accept", "application/x-ndjson"}});
+  int32_t ws = h2.Request("CONNECT", "/v1/rooms/tls:echo", {{":protocol", "websocket"}, {"sec-websocket-version", "13"}},
+                          nullptr, true);
+  h2.Send(ws, WsFrame(1, R"({"room":"tls","text":"hi"})"), false);
+  REQUIRE(h2.RunUntil(
+      [&] {
+        return Closed(h2, unary) && Closed(h2, sse) && Closed(h2, nd) &&
+               h2.stream(ws).body.find("\"hi\"") != std::string::npos;
+      },
+      10s));
+  CHECK(h2.stream(unary).status == 200);
+  CHECK(h2.stream(sse).body.find("\"seq\":\"1\"") != std::string::npos);
+  CHECK(h2.stream(nd).body.find("{\"result\":{\"seq\":\"1\"") != std::string::npos);
+  CHECK(h2.stream(ws).status == 200);
+  CHECK(server.http().http2_counters().extended_connects == 1);
+  // A client offering only http/1.1 is served HTTP/1.1 on the same port.
+  h2_test::Wire h1(server.port(), true, "http/1.1");
+  CHECK(h1.alpn() == "http/1.1");
+  REQUIRE(h1.Send("GET /v1/shelves/s1/books/b1 HTTP/1.1\r\nHost: x\r\n\r\n"));
+  char buf[4096];
+  ssize_t got = h1.Recv(buf, sizeof buf, 5000);
+  REQUIRE(got > 0);
+  CHECK(std::string(buf, static_cast<size_t>(got)).rfind("HTTP/1.1 200", 0) == 0);
 }
 
 TEST_CASE("h2c: stop() sends GOAWAY and ends streams by the shutdown rules", "[http2]") {

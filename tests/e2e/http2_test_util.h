@@ -1,6 +1,7 @@
 // An HTTP/2 client for the tests (nghttp2's client session over a blocking
-// loopback socket, h2c with prior knowledge), and hand-built frames for the
-// tests that must send what a well-behaved client never would.
+// loopback socket: h2c with prior knowledge, or TLS with ALPN "h2" in the
+// suites' TLS run), and hand-built frames for the tests that must send what
+// a well-behaved client never would.
 //
 //   H2Client c(server.port());
 //   int32_t id = c.Request("GET", "/v1/books/b1");
@@ -13,6 +14,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <nghttp2/nghttp2.h>
+#include <openssl/ssl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -24,6 +26,8 @@
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "tls_test_util.h"
 
 namespace h2_test {
 
@@ -43,6 +47,98 @@ inline int Connect(int port) {
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   return fd;
 }
+
+// A client connection carrying raw bytes: plain TCP, or TLS offering ALPN
+// `alpn` (the test certificate is not checked).
+class Wire {
+ public:
+  Wire(int port, bool tls, const std::string& alpn = "h2") : fd_(Connect(port)) {
+    if (fd_ < 0 || !tls) return;
+    timeval tv{10, 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    ctx_ = e2e_test::NewTestClientContext(alpn);
+    ssl_ = SSL_new(ctx_);
+    SSL_set_fd(ssl_, fd_);
+    SSL_clear_mode(ssl_, SSL_MODE_AUTO_RETRY);
+    if (SSL_connect(ssl_) != 1) {
+      ::close(fd_);
+      fd_ = -1;
+    }
+  }
+  ~Wire() {
+    if (ssl_) SSL_free(ssl_);
+    if (ctx_) SSL_CTX_free(ctx_);
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Wire(const Wire&) = delete;
+  Wire& operator=(const Wire&) = delete;
+
+  bool connected() const { return fd_ >= 0; }
+  int fd() const { return fd_; }
+  // The protocol ALPN agreed on ("" without TLS).
+  std::string alpn() const {
+    if (!ssl_) return "";
+    const unsigned char* p = nullptr;
+    unsigned int len = 0;
+    SSL_get0_alpn_selected(ssl_, &p, &len);
+    return p ? std::string(reinterpret_cast<const char*>(p), len) : "";
+  }
+  // Sends all of `data` (blocking, 10 s at most per write over TLS); false
+  // once the connection failed.
+  bool Send(std::string_view data) {
+    while (!data.empty()) {
+      if (fd_ < 0) return false;
+      ssize_t n = ssl_ ? SSL_write(ssl_, data.data(), static_cast<int>(data.size()))
+                       : ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
+      if (n <= 0) return false;
+      data.remove_prefix(static_cast<size_t>(n));
+    }
+    return true;
+  }
+  // Sends what the socket takes now: bytes sent, 0 when full, -1 when the
+  // connection failed.
+  ssize_t SendSome(std::string_view data) {
+    if (fd_ < 0) return -1;
+    if (ssl_) {
+      pollfd p{fd_, POLLOUT, 0};
+      if (::poll(&p, 1, 50) <= 0) return 0;
+      if (p.revents & (POLLERR | POLLHUP)) return -1;
+      int n = SSL_write(ssl_, data.data(), static_cast<int>(data.size()));
+      return n > 0 ? n : -1;
+    }
+    ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return 0;
+    return n <= 0 ? -1 : n;
+  }
+  // Waits up to `wait_ms` for bytes: the count, 0 at the end, -1 when
+  // nothing came.
+  ssize_t Recv(char* data, size_t n, int wait_ms) {
+    if (fd_ < 0) return 0;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_ms);
+    for (;;) {
+      if (!(ssl_ && SSL_pending(ssl_) > 0)) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        pollfd p{fd_, POLLIN, 0};
+        if (::poll(&p, 1, static_cast<int>(std::max<long>(left.count(), 0))) <= 0) return -1;
+      }
+      if (!ssl_) {
+        ssize_t got = ::recv(fd_, data, n, 0);
+        return got < 0 ? 0 : got;
+      }
+      int got = SSL_read(ssl_, data, static_cast<int>(n));
+      if (got > 0) return got;
+      int e = SSL_get_error(ssl_, got);
+      // A record without application data (a session ticket): wait on.
+      if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) return 0;
+      if (std::chrono::steady_clock::now() >= deadline) return -1;
+    }
+  }
+
+ private:
+  int fd_;
+  SSL_CTX* ctx_ = nullptr;
+  SSL* ssl_ = nullptr;
+};
 
 class H2Client {
  public:
@@ -67,7 +163,9 @@ class H2Client {
 
   // auto_window: give the server window back as DATA is received (off:
   // the connection's only; streams' through Consume).
-  explicit H2Client(int port, bool auto_window = true) : fd_(Connect(port)), auto_window_(auto_window) {
+  // tls: over TLS with ALPN "h2" (the suites' TLS run).
+  explicit H2Client(int port, bool auto_window = true, bool tls = e2e_test::TlsMode())
+      : wire_(port, tls), auto_window_(auto_window) {
     nghttp2_session_callbacks* cb;
     nghttp2_session_callbacks_new(&cb);
     nghttp2_session_callbacks_set_on_header_callback(cb, &H2Client::OnHeader);
@@ -82,14 +180,12 @@ class H2Client {
     nghttp2_session_callbacks_del(cb);
     nghttp2_submit_settings(ng_, NGHTTP2_FLAG_NONE, nullptr, 0);
   }
-  ~H2Client() {
-    nghttp2_session_del(ng_);
-    if (fd_ >= 0) ::close(fd_);
-  }
+  ~H2Client() { nghttp2_session_del(ng_); }
   H2Client(const H2Client&) = delete;
   H2Client& operator=(const H2Client&) = delete;
 
-  bool connected() const { return fd_ >= 0; }
+  bool connected() const { return wire_.connected(); }
+  std::string alpn() const { return wire_.alpn(); }
 
   // Submits a request; `body` goes as DATA, ending the stream unless
   // `more` (then Send adds to it).
@@ -153,26 +249,20 @@ class H2Client {
   // One round: send what is queued, wait up to `wait_ms` for input, read
   // it. False once the connection is over.
   bool Pump(int wait_ms) {
-    if (fd_ < 0 || eof_) return false;
+    if (!wire_.connected() || eof_) return false;
     for (;;) {
       const uint8_t* data;
       ssize_t n = nghttp2_session_mem_send(ng_, &data);
       if (n <= 0) break;
-      size_t off = 0;
-      while (off < static_cast<size_t>(n)) {
-        ssize_t w = ::send(fd_, data + off, static_cast<size_t>(n) - off, MSG_NOSIGNAL);
-        if (w <= 0) {
-          eof_ = true;
-          return false;
-        }
-        off += static_cast<size_t>(w);
+      if (!wire_.Send(std::string_view(reinterpret_cast<const char*>(data), static_cast<size_t>(n)))) {
+        eof_ = true;
+        return false;
       }
     }
-    pollfd p{fd_, POLLIN, 0};
-    if (::poll(&p, 1, wait_ms) <= 0) return true;
     char buf[65536];
-    ssize_t got = ::recv(fd_, buf, sizeof buf, 0);
-    if (got <= 0) {
+    ssize_t got = wire_.Recv(buf, sizeof buf, wait_ms);
+    if (got < 0) return true;
+    if (got == 0) {
       eof_ = true;
       return false;
     }
@@ -238,7 +328,7 @@ class H2Client {
     return static_cast<ssize_t>(n);
   }
 
-  int fd_;
+  Wire wire_;
   bool auto_window_;
   nghttp2_session* ng_ = nullptr;
   std::map<int32_t, Stream> streams_;
@@ -301,7 +391,7 @@ struct RawFrame {
 
 // Reads frames from a raw connection until `stop` says so, the connection
 // closes (*eof) or `timeout` passes.
-inline std::vector<RawFrame> ReadFrames(int fd, std::chrono::milliseconds timeout,
+inline std::vector<RawFrame> ReadFrames(Wire& wire, std::chrono::milliseconds timeout,
                                         const std::function<bool(const RawFrame&)>& stop, bool* eof) {
   std::vector<RawFrame> frames;
   std::string buf;
@@ -323,11 +413,10 @@ inline std::vector<RawFrame> ReadFrames(int fd, std::chrono::milliseconds timeou
     }
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return frames;
-    pollfd pfd{fd, POLLIN, 0};
-    if (::poll(&pfd, 1, static_cast<int>(left.count())) <= 0) continue;
     char chunk[65536];
-    ssize_t got = ::recv(fd, chunk, sizeof chunk, 0);
-    if (got <= 0) {
+    ssize_t got = wire.Recv(chunk, sizeof chunk, static_cast<int>(std::min<long>(left.count(), 100)));
+    if (got < 0) continue;
+    if (got == 0) {
       *eof = true;
       return frames;
     }
