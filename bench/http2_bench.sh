@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # HTTP/2 against HTTP/1.1, in one run:
 #   1. unary: the gateway route of unary_bench_server with wrk over
-#      HTTP/1.1 (64 connections), h2load over HTTP/1.1 (64 connections) and
+#      HTTP/1.1 (64 connections), h2load over HTTP/1.1 (64 connections),
 #      h2load over h2c (4 connections x 16 streams: the same 64 requests in
-#      flight): requests/s, p99, and the ratio to wrk's HTTP/1.1;
+#      flight), and h2load over TLS (ALPN h2, 4 x 16, against the same
+#      server started with a self-signed certificate): requests/s, p99, and
+#      the ratio to wrk's HTTP/1.1;
 #   2. streams: 10,000 SSE streams on the chat example, multiplexed over 100
 #      HTTP/2 connections (100 streams each), then 10,000 over HTTP/1.1
 #      (one connection each), each in a fresh server process: the server's
@@ -13,14 +15,14 @@
 #                           # BUILD_DIR=build/bench-http2 (or UNARY_SERVER=... CHAT_SERVER=... skip the build)
 #
 # Figures depend on the machine; the clients run on the same cores as the
-# server. h2load is Debian's nghttp2-client, wrk Debian's wrk. Over TLS: not
-# measured (the server has no TLS yet).
+# server. h2load is Debian's nghttp2-client, wrk Debian's wrk; openssl makes
+# the certificate.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$root/build/bench-http2}
 duration=${DURATION:-5}
 streams=${STREAMS:-10000}
-for tool in wrk h2load curl; do
+for tool in wrk h2load curl openssl; do
   command -v $tool >/dev/null || { echo "$tool is not installed (scripts/deps.sh installs it)" >&2; exit 1; }
 done
 # 10,000 HTTP/1.1 streams, and 2 descriptors per HTTP/2 stream in the
@@ -68,9 +70,10 @@ wrk_run() {  # -> "rps p99_us"
   grep -q 'Non-2xx' <<<"$r" && echo "warning: wrk: $(grep Non-2xx <<<"$r")" >&2
   echo "$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' <<<"$r") $(to_us "$(awk '$1 == "99%" {print $2}' <<<"$r")")"
 }
-h2load_run() {  # extra args... -> "rps p99_us"
-  local log="$out/h2load.$RANDOM.log" r
-  r=$(timeout $((duration + 30)) h2load -t1 -D "$duration" --warm-up-time=1 --log-file="$log" "$@" "$url" 2>&1)
+h2load_run() {  # url extra args... -> "rps p99_us"
+  local log="$out/h2load.$RANDOM.log" r u=$1
+  shift
+  r=$(timeout $((duration + 30)) h2load -t1 -D "$duration" --warm-up-time=1 --log-file="$log" "$@" "$u" 2>&1)
   local rps
   rps=$(awk '/^finished in/ {gsub(",", "", $4); printf "%.0f", $4}' <<<"$r")
   local bad
@@ -82,14 +85,30 @@ h2load_run() {  # extra args... -> "rps p99_us"
 }
 echo "== unary: GET /v1/items/42 (gateway route), ${duration} s each, 64 requests in flight"
 read -r w_rps w_p99 <<<"$(wrk_run)"
-read -r h1_rps h1_p99 <<<"$(h2load_run --h1 -c64 -m1)"
-read -r h2_rps h2_p99 <<<"$(h2load_run -c4 -m16)"
+read -r h1_rps h1_p99 <<<"$(h2load_run "$url" --h1 -c64 -m1)"
+read -r h2_rps h2_p99 <<<"$(h2load_run "$url" -c4 -m16)"
+stop_all
+# The same over TLS.
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -keyout "$out/key.pem" -out "$out/cert.pem" \
+  >/dev/null 2>&1
+"$unary_bin" --tls "$out/cert.pem" "$out/key.pem" >"$out/unary.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do grep -q '^listening on' "$out/unary.log" 2>/dev/null && break; sleep 0.1; done
+port=$(sed -n 's/^listening on \([0-9]*\)$/\1/p' "$out/unary.log")
+[ -n "$port" ] || { echo "TLS unary server did not start" >&2; cat "$out/unary.log" >&2; exit 1; }
+tls_url="https://127.0.0.1:$port/v1/items/42"
+read -r t_rps t_p99 <<<"$(h2load_run "$tls_url" -c4 -m16)"
+read -r t1_rps t1_p99 <<<"$(h2load_run "$tls_url" --h1 -c64 -m1)"
 printf '%-34s %10s %9s %9s\n' client "req/s" "p99 us" "rps/wrk"
 awk -v a="$w_rps" -v b="$w_p99" 'BEGIN { printf "%-34s %10d %9d %9.2f\n", "wrk, HTTP/1.1, 64 conns", a, b, 1 }'
 awk -v a="$h1_rps" -v b="$h1_p99" -v w="$w_rps" 'BEGIN { printf "%-34s %10d %9d %9.2f\n", "h2load, HTTP/1.1, 64 conns", a, b, a / w }'
 awk -v a="$h2_rps" -v b="$h2_p99" -v w="$w_rps" 'BEGIN { printf "%-34s %10d %9d %9.2f\n", "h2load, h2c, 4 conns x 16 streams", a, b, a / w }'
+awk -v a="$t1_rps" -v b="$t1_p99" -v w="$w_rps" 'BEGIN { printf "%-34s %10d %9d %9.2f\n", "h2load, HTTPS/1.1, 64 conns", a, b, a / w }'
+awk -v a="$t_rps" -v b="$t_p99" -v w="$w_rps" 'BEGIN { printf "%-34s %10d %9d %9.2f\n", "h2load, h2 (TLS), 4 conns x 16", a, b, a / w }'
 awk -v a="$h2_rps" -v b="$h1_rps" -v p="$h2_p99" -v q="$h1_p99" 'BEGIN {
   printf "h2c / HTTP/1.1 (same client): requests/s x%.2f, p99 x%.2f\n", a / b, (q ? p / q : 0) }'
+awk -v a="$t_rps" -v b="$t1_rps" -v p="$t_p99" -v q="$t1_p99" 'BEGIN {
+  printf "h2 / HTTP/1.1 over TLS (same client): requests/s x%.2f, p99 x%.2f\n", a / b, (q ? p / q : 0) }'
 stop_all
 
 # ---- 2. streams ----

@@ -3,7 +3,9 @@
 // cpp-httplib handler (GET /bare/items/42) answering the same JSON, on the
 // same grpcgw::HttpServer, so the difference is the gateway's own cost.
 //
-//   unary_bench_server [--port N]     prints "listening on <port>", runs until SIGINT/SIGTERM
+//   unary_bench_server [--port N] [--tls CERT_PEM KEY_PEM]
+//       prints "listening on <port>", runs until SIGINT/SIGTERM; with --tls
+//       the port speaks TLS (ALPN h2 and http/1.1)
 #include <pthread.h>
 #include <signal.h>
 
@@ -44,8 +46,13 @@ constexpr char kBareJson[] = R"({"id":"42","name":"widget","price":9.5,"tags":["
 
 int main(int argc, char** argv) {
   int port = 0;
+  grpcgw::HttpServerOptions options;
   for (int i = 1; i + 1 < argc; ++i) {
     if (std::strcmp(argv[i], "--port") == 0) port = std::atoi(argv[++i]);
+    if (std::strcmp(argv[i], "--tls") == 0 && i + 2 < argc) {
+      options.tls.cert_chain_file = argv[++i];
+      options.tls.private_key_file = argv[++i];
+    }
   }
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
@@ -58,7 +65,7 @@ int main(int argc, char** argv) {
   builder.RegisterService(&service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
 
-  grpcgw::HttpServer http;
+  grpcgw::HttpServer http(options);
   grpcgw::Gateway<bench::Items> gateway(*server);
   gateway.mount(http);
   http.Get("/bare/items/42", [](const httplib::Request&, httplib::Response& res) {
@@ -70,7 +77,7 @@ int main(int argc, char** argv) {
     port = -1;
   }
   if (port <= 0) {
-    std::fprintf(stderr, "cannot listen\n");
+    std::fprintf(stderr, "cannot listen: %s\n", http.last_error().c_str());
     return 1;
   }
   std::printf("listening on %d\n", port);
