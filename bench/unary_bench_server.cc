@@ -6,12 +6,13 @@
 // port), for bench/peer/peer_bench.sh to put grpc-gateway in front of the
 // same service.
 //
-//   unary_bench_server [--port N] [--grpc-port N] [--unary-on-workers]
+//   unary_bench_server [--port N] [--grpc-port N] [--unary-on-workers] [--tls CERT_PEM KEY_PEM]
 //       prints "grpc listening on <port>" (with --grpc-port), then
 //       "listening on <port>"; runs until SIGINT/SIGTERM;
 //       --unary-on-workers hands gateway unary requests to a worker thread
 //       (HttpServerOptions::unary_on_loop = false) instead of running them
-//       on the event loop
+//       on the event loop; with --tls the port speaks TLS (ALPN h2 and
+//       http/1.1)
 #include <pthread.h>
 #include <signal.h>
 
@@ -59,6 +60,10 @@ int main(int argc, char** argv) {
     if (std::strcmp(argv[i], "--port") == 0 && i + 1 < argc) port = std::atoi(argv[++i]);
     else if (std::strcmp(argv[i], "--grpc-port") == 0 && i + 1 < argc) grpc_port = std::atoi(argv[++i]);
     else if (std::strcmp(argv[i], "--unary-on-workers") == 0) options.unary_on_loop = false;
+    else if (std::strcmp(argv[i], "--tls") == 0 && i + 2 < argc) {
+      options.tls.cert_chain_file = argv[++i];
+      options.tls.private_key_file = argv[++i];
+    }
   }
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
@@ -93,7 +98,7 @@ int main(int argc, char** argv) {
     port = -1;
   }
   if (port <= 0) {
-    std::fprintf(stderr, "cannot listen\n");
+    std::fprintf(stderr, "cannot listen: %s\n", http.last_error().c_str());
     return 1;
   }
   std::printf("listening on %d\n", port);

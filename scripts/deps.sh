@@ -5,7 +5,9 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config ccache
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev libprotoc-dev protobuf-compiler
-  libcpp-httplib-dev zlib1g-dev rapidjson-dev catch2 libyaml-cpp-dev
+  libcpp-httplib-dev zlib1g-dev libssl-dev rapidjson-dev catch2 libyaml-cpp-dev
+  libnghttp2-dev      # HTTP/2 (src/server/http2_session.cc)
+  nghttp2-client      # tests/e2e (nghttp) and bench/ (h2load)
   curl python3 python3-websockets nodejs wrk
   nginx chromium      # tests/deploy (nginx in front of the example), tests/browser (its page)
   "$@"

@@ -29,7 +29,18 @@
 // (they hide httplib's: the server needs to know the routes to apply body
 // limits, and runs its own loops). Errors httplib produces itself (no
 // route: 404, ...) and errors of the front door get the gateway's JSON error
-// body. Not provided: TLS, HTTP/2.
+// body.
+//
+// TLS (HttpServerOptions::tls): every connection of the server speaks TLS
+// 1.2 or later with OpenSSL; handshakes run on the event loops (bounded by
+// head_timeout), and https:// and wss:// serve every route and transport.
+//
+// HTTP/2: a connection whose first bytes are the HTTP/2 client preface
+// (cleartext h2c with prior knowledge, `curl --http2-prior-knowledge`), or
+// a TLS connection that agreed on "h2" by ALPN, is served as HTTP/2
+// (nghttp2). Each request stream is served exactly like an HTTP/1.1 request
+// (same front door, routes, limits and errors; see server/http2_session.h),
+// SSE, chunked and WebSocket (RFC 8441 extended CONNECT) streams included.
 #ifndef GRPCGW_HTTP_SERVER_H_
 #define GRPCGW_HTTP_SERVER_H_
 
@@ -45,8 +56,36 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
+
+// OpenSSL's context type, as <openssl/types.h> declares it.
+typedef struct ssl_ctx_st SSL_CTX;
 
 namespace grpcgw {
+
+// TLS for every connection of an HttpServer; off unless a certificate or a
+// context is given.
+struct TlsOptions {
+  // The certificate chain (the server's certificate first, then the
+  // intermediates) and its private key, PEM files. Read when the server
+  // binds (an error there makes bind_* fail, the reason in last_error())
+  // and again by HttpServer::ReloadCertificates().
+  std::string cert_chain_file;
+  std::string private_key_file;
+  // Or a context the caller configured (certificates, SNI through its
+  // servername callback, ciphers, session cache). The server holds a
+  // reference (SSL_CTX_up_ref) for as long as it uses it, installs its ALPN
+  // selection on it, and raises each connection's minimum to TLS 1.2.
+  SSL_CTX* ssl_ctx = nullptr;
+  // ALPN: the application protocols the server accepts, its preferred
+  // first. A client offering none of them gets no protocol agreed (and is
+  // served HTTP/1.1); Connection::protocol() tells what was agreed. "h2"
+  // serves the connection as HTTP/2 (dropped from the list when
+  // HttpServerOptions::http2 is off).
+  std::vector<std::string> alpn_protocols{"h2", "http/1.1"};
+
+  bool enabled() const { return ssl_ctx != nullptr || !cert_chain_file.empty(); }
+};
 
 struct HttpServerOptions {
   // Threads. Event loops own the sockets (0: one per core); workers run
@@ -112,6 +151,35 @@ struct HttpServerOptions {
   // stop(): how long open streams and running handlers get to end before
   // the rest is cancelled.
   std::chrono::milliseconds shutdown_grace{5000};
+
+  // HTTP/2 (h2c with prior knowledge). Off: the preface is refused like
+  // any malformed HTTP/1.1 request. The streams a client may have open at
+  // once on one connection (SETTINGS_MAX_CONCURRENT_STREAMS); each open
+  // stream is served as one internal connection (two descriptors), and
+  // counts towards max_connections while it is open. The header list of a
+  // request is bounded by max_head_bytes (431 beyond).
+  bool http2 = true;
+  uint32_t http2_max_concurrent_streams = 100;
+
+  // TLS (https://, wss://). A TLS handshake must end within head_timeout
+  // of the connection's accept; the one-line 503 past max_connections is
+  // not sent on a TLS port (the connection just closes).
+  TlsOptions tls;
+};
+
+// Sets `ctx` up as an HttpServer serves with it: TLS 1.2 at least, and ALPN
+// selecting from `alpn_protocols` (the server's preference first). The
+// server does this to the context it is given; a servername (SNI) callback
+// that switches a connection to another context (SSL_set_SSL_CTX) must have
+// done it to that context too, since OpenSSL selects ALPN with the context
+// switched to.
+bool ConfigureTlsContext(SSL_CTX* ctx, const std::vector<std::string>& alpn_protocols);
+
+// What the TLS handshakes of a server came to (tests and monitoring).
+struct TlsCounters {
+  uint64_t handshakes = 0;          // completed
+  uint64_t handshake_failures = 0;  // protocol errors (plaintext to the port, no shared cipher, ...)
+  uint64_t handshake_timeouts = 0;  // not done within head_timeout
 };
 
 namespace internal {
@@ -119,6 +187,7 @@ class GatewayDispatch;
 class LoopConn;
 class StreamHandler;
 class ServerCore;
+class Transport;
 struct RequestHead;
 struct BodyPlan;
 }
@@ -131,7 +200,13 @@ class Connection {
   // outside a handler of an HttpServer.
   static Connection* Current();
 
-  int socket() const { return socket_; }
+  // The connection's socket (its peer's address; -1 when the connection is
+  // not a socket of its own). Read and write through Read and WriteAll: the
+  // bytes may be encrypted (TLS) or carried in frames (HTTP/2).
+  int socket() const;
+  // The application protocol agreed by ALPN in the TLS handshake ("h2",
+  // "http/1.1"); empty on a plain connection.
+  std::string_view protocol() const;
 
   // Reads up to `n` bytes of the request stream (bytes the server already
   // buffered first, then the socket), waiting at most `timeout`. Returns the
@@ -171,6 +246,15 @@ class Connection {
   // Waits until the socket is readable (or has buffered bytes) up to `timeout`.
   bool WaitReadable(std::chrono::milliseconds timeout) const;
 
+  // Whether this request arrived as an HTTP/2 stream, and whether as a
+  // WebSocket over HTTP/2 (RFC 8441 extended CONNECT).
+  bool http2() const { return http2_; }
+  bool extended_connect() const { return extended_connect_; }
+
+  // Ends the server's sending side after the bytes written so far (TLS:
+  // close_notify first); reading goes on.
+  void CloseWrite();
+
   // Wakes a handler blocked on this connection (server shutdown).
   void Shutdown();
   bool shutting_down() const { return shutting_down_.load(); }
@@ -180,10 +264,15 @@ class Connection {
   friend class internal::LoopConn;
   friend class internal::ServerCore;
   class StreamAdapter;
-  Connection(int socket, const HttpServerOptions& options);
+  Connection(std::unique_ptr<internal::Transport> transport, const HttpServerOptions& options);
   ~Connection();
 
-  const int socket_;
+  // Waits for the readiness the transport's last would-block asked for,
+  // in slices so that a shutdown is noticed: the ready bits, 0 on timeout,
+  // -1 on failure or shutdown.
+  int WaitRetry(std::chrono::milliseconds timeout);
+
+  const std::unique_ptr<internal::Transport> transport_;
   const HttpServerOptions& options_;
   std::string buffer_;  // bytes read from the socket and not yet consumed
   size_t buffer_pos_ = 0;
@@ -198,6 +287,12 @@ class Connection {
   // loop afterwards (never a blocking write on the loop).
   std::string* capture_ = nullptr;
   std::atomic<bool> shutting_down_{false};
+  bool http2_ = false;
+  bool extended_connect_ = false;
+  // The client's addresses (an HTTP/2 stream's internal connection has
+  // those of the connection it came on); empty: the socket's.
+  std::string peer_ip_, local_ip_;
+  int peer_port_ = 0, local_port_ = 0;
   std::unique_ptr<StreamAdapter> stream_;
 };
 
@@ -237,6 +332,15 @@ class HttpServer : public httplib::Server {
   bool is_running() const;
   const std::string& last_error() const { return last_error_; }
 
+  // TLS. Reads options().tls's certificate and key files again and serves
+  // new connections with them (open connections keep theirs); on an error
+  // the old ones stay and last_error() says why. Any thread.
+  bool ReloadCertificates();
+  // Serves new connections with `ctx` from now on (a reference is taken).
+  bool ReloadCertificates(SSL_CTX* ctx);
+  bool tls_enabled() const { return options_.tls.enabled(); }
+  TlsCounters tls_counters() const;
+
   // Stops accepting, lets running handlers finish and streams end within
   // options().shutdown_grace (SSE streams get their final event, WebSocket
   // sessions a 1001 close, chunked streams their error record), cancels what
@@ -253,6 +357,16 @@ class HttpServer : public httplib::Server {
   size_t open_connections() const;
   size_t worker_threads() const;
   size_t loop_threads() const;
+  // HTTP/2 counters since the server was made (tests, benchmarks):
+  // connections, streams, WebSocket streams by extended CONNECT, and
+  // connections ended with GOAWAY ENHANCE_YOUR_CALM (floods, rapid reset).
+  struct Http2Counters {
+    uint64_t connections = 0;
+    uint64_t streams = 0;
+    uint64_t extended_connects = 0;
+    uint64_t calm_goaways = 0;
+  };
+  Http2Counters http2_counters() const;
 
   // The gateways' shared routing table (created on first use; defined with
   // the gateway).

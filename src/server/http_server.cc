@@ -36,9 +36,12 @@
 #include "server/event_loop.h"
 #include "server/front_door.h"
 #include "server/http1_parser.h"
+#include "server/http2_session.h"
 #include "server/http_status.h"
 #include "server/stream_io.h"
 #include "server/task_queue.h"
+#include "server/tls.h"
+#include "server/transport.h"
 
 namespace grpcgw {
 namespace {
@@ -47,15 +50,15 @@ thread_local Connection* current_connection = nullptr;
 
 constexpr char kLineBreakOrNul[3] = {'\r', '\n', '\0'};
 
-int PollFor(int fd, short events, std::chrono::milliseconds timeout) {
-  pollfd p{fd, events, 0};
-  for (;;) {
-    int r = ::poll(&p, 1, static_cast<int>(timeout.count()));
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) return r;
-    return p.revents;
-  }
-}
+using internal::IoResult;
+using internal::kFailed;
+using internal::kHangUp;
+using internal::kReadable;
+using internal::kWritable;
+
+// Ready bits that say the connection failed rather than became ready
+// (POLLNVAL included).
+constexpr int kNotReady = ~(kReadable | kWritable);
 
 // The gRPC code an HTTP status made by httplib itself stands for, for the
 // JSON error body.
@@ -155,9 +158,9 @@ class Connection::StreamAdapter final : public httplib::Stream {
   }
   bool is_writable() const override {
     if (c_->taken_over_ || c_->capture_ != nullptr) return true;
-    int r = PollFor(c_->socket_, POLLOUT,
-                    std::chrono::duration_cast<std::chrono::milliseconds>(c_->options_.write_timeout));
-    return r > 0 && !(r & (POLLERR | POLLHUP | POLLNVAL));
+    int r = c_->transport_->Wait(
+        kWritable, std::chrono::duration_cast<std::chrono::milliseconds>(c_->options_.write_timeout));
+    return r > 0 && !(r & kNotReady);
   }
   ssize_t read(char* ptr, size_t size) override {
     // httplib reads request lines a byte at a time: serve those from the
@@ -191,16 +194,26 @@ class Connection::StreamAdapter final : public httplib::Stream {
   // The addresses of a socket do not change: asked once per connection
   // (httplib asks for both on every request).
   void get_remote_ip_and_port(std::string& ip, int& port) const override {
-    if (!remote_.known) remote_.Fetch(::getpeername, c_->socket_);
+    if (!c_->peer_ip_.empty()) {
+      ip = c_->peer_ip_;
+      port = c_->peer_port_;
+      return;
+    }
+    if (!remote_.known) remote_.Fetch(::getpeername, c_->socket());
     ip = remote_.ip;
     port = remote_.port;
   }
   void get_local_ip_and_port(std::string& ip, int& port) const override {
-    if (!local_.known) local_.Fetch(::getsockname, c_->socket_);
+    if (!c_->local_ip_.empty()) {
+      ip = c_->local_ip_;
+      port = c_->local_port_;
+      return;
+    }
+    if (!local_.known) local_.Fetch(::getsockname, c_->socket());
     ip = local_.ip;
     port = local_.port;
   }
-  socket_t socket() const override { return c_->socket_; }
+  socket_t socket() const override { return c_->socket(); }
 
  private:
   // Bodies up to this size are copied behind a held head; larger ones are
@@ -216,7 +229,7 @@ class Connection::StreamAdapter final : public httplib::Stream {
       known = true;
       sockaddr_storage addr{};
       socklen_t len = sizeof addr;
-      if (get(socket, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return;
+      if (socket < 0 || get(socket, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return;
       char host[NI_MAXHOST];
       if (addr.ss_family == AF_INET) {
         auto* a = reinterpret_cast<sockaddr_in*>(&addr);
@@ -239,12 +252,28 @@ class Connection::StreamAdapter final : public httplib::Stream {
   std::string held_;  // a response head waiting for its body
 };
 
-Connection::Connection(int socket, const HttpServerOptions& options)
-    : socket_(socket), options_(options), stream_(std::make_unique<StreamAdapter>(this)) {}
+Connection::Connection(std::unique_ptr<internal::Transport> transport, const HttpServerOptions& options)
+    : transport_(std::move(transport)), options_(options), stream_(std::make_unique<StreamAdapter>(this)) {}
 
 Connection::~Connection() = default;
 
 Connection* Connection::Current() { return current_connection; }
+
+int Connection::socket() const { return transport_->fd(); }
+
+std::string_view Connection::protocol() const { return transport_->protocol(); }
+
+int Connection::WaitRetry(std::chrono::milliseconds timeout) {
+  // In short slices, so that a shutdown is noticed.
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    if (shutting_down_ && taken_over_) return -1;
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return 0;
+    int r = transport_->Wait(transport_->RetryOn(), std::min(left, std::chrono::milliseconds(200)));
+    if (r != 0) return r;
+  }
+}
 
 long Connection::Read(char* data, size_t n, std::chrono::milliseconds timeout, bool* timed_out) {
   if (timed_out) *timed_out = false;
@@ -272,23 +301,23 @@ long Connection::Read(char* data, size_t n, std::chrono::milliseconds timeout, b
   char* into = buffered ? chunk : data;
   const size_t want = buffered ? sizeof chunk : n;
   // Bytes that already arrived are taken without waiting (the keep-alive
-  // loop has just seen the socket readable); poll only when there are none.
-  ssize_t got;
-  do {
-    got = ::recv(socket_, into, want, MSG_DONTWAIT);
-  } while (got < 0 && errno == EINTR);
-  if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-    int r = PollFor(socket_, POLLIN, timeout);
-    if (r == 0) {
+  // loop has just seen the connection readable); wait only when there are
+  // none (for the readiness the transport asks for: TLS may have to write).
+  IoResult r = transport_->Recv(into, want);
+  while (r.status == IoResult::kWouldBlock) {
+    int ready = WaitRetry(timeout);
+    if (ready == 0) {
       if (timed_out) *timed_out = true;
       return -1;
     }
-    if (r < 0 || (shutting_down_ && taken_over_)) return -1;
-    do {
-      got = ::recv(socket_, into, want, 0);
-    } while (got < 0 && errno == EINTR);
+    if (ready < 0 || (shutting_down_ && taken_over_)) return -1;
+    r = transport_->Recv(into, want);
+    // A failure the transport does not see yet must not spin.
+    if (r.status == IoResult::kWouldBlock && (ready & kNotReady)) return -1;
   }
-  if (got <= 0) return got;
+  if (r.status == IoResult::kEnd) return 0;
+  if (r.status != IoResult::kOk) return -1;
+  const ssize_t got = static_cast<ssize_t>(r.bytes);
   if (!buffered) {
     consumed_ += static_cast<uint64_t>(got);
     return got;
@@ -309,20 +338,14 @@ bool Connection::WriteAll(std::string_view data) {
   auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(options_.write_timeout);
   while (!data.empty()) {
     if (shutting_down_ && taken_over_) return false;
-    ssize_t w = ::send(socket_, data.data(), data.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (w > 0) {
-      data.remove_prefix(static_cast<size_t>(w));
+    IoResult w = transport_->Send(data.data(), data.size());
+    if (w.status == IoResult::kOk) {
+      data.remove_prefix(w.bytes);
       continue;
     }
-    if (w < 0 && errno == EINTR) continue;
-    if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      // Wait in short slices so that a shutdown is noticed.
-      auto deadline = std::chrono::steady_clock::now() + timeout;
-      int r = 0;
-      while (r == 0 && std::chrono::steady_clock::now() < deadline && !(shutting_down_ && taken_over_)) {
-        r = PollFor(socket_, POLLOUT, std::chrono::milliseconds(200));
-      }
-      if (r <= 0 || (r & (POLLERR | POLLHUP | POLLNVAL))) return false;
+    if (w.status == IoResult::kWouldBlock) {
+      int r = WaitRetry(timeout);
+      if (r <= 0 || (r & kNotReady)) return false;
       continue;
     }
     return false;
@@ -339,27 +362,20 @@ void Connection::Detach(std::shared_ptr<internal::StreamHandler> handler) {
 
 bool Connection::PeerClosed() const {
   if (shutting_down_ && taken_over_) return true;
-  pollfd p{socket_, POLLIN | POLLRDHUP, 0};
-  int r = ::poll(&p, 1, 0);
-  if (r <= 0) return false;
-  if (p.revents & (POLLERR | POLLHUP | POLLNVAL | POLLRDHUP)) return true;
-  if (p.revents & POLLIN) {
-    char c;
-    ssize_t got = ::recv(socket_, &c, 1, MSG_PEEK | MSG_DONTWAIT);
-    return got == 0;
-  }
-  return false;
+  return transport_->PeerClosed();
 }
 
 bool Connection::WaitReadable(std::chrono::milliseconds timeout) const {
   if (buffer_pos_ < buffer_.size()) return true;
-  int r = PollFor(socket_, POLLIN, timeout);
+  int r = transport_->Wait(kReadable, timeout);
   return r > 0;
 }
 
+void Connection::CloseWrite() { transport_->CloseWrite(); }
+
 void Connection::Shutdown() {
   shutting_down_ = true;
-  ::shutdown(socket_, SHUT_RDWR);
+  transport_->Shutdown();
 }
 
 namespace internal {
@@ -390,11 +406,14 @@ class ServerCore : public IoWatcher {
   void Shutdown(std::chrono::milliseconds grace);
 
   void OnEvents(uint32_t events) override;  // the listening socket
-  void Adopt(int fd);                       // on the chosen loop
+  void Adopt(std::unique_ptr<Transport> transport);  // on the first loop
   void Forget(LoopShard& shard, LoopConn* conn);
 
   BodyPlan PlanFor(const RequestHead& head) const;
   int listen_fd() const { return listen_fd_; }
+  // The transport of an accepted socket (owning it); null when TLS could
+  // not be set up for it (the socket is closed then).
+  std::unique_ptr<Transport> MakeTransport(int fd);
 
   HttpServer& server;
   const HttpServerOptions& options;
@@ -402,6 +421,11 @@ class ServerCore : public IoWatcher {
   std::unique_ptr<WorkerPool> workers;
   std::vector<UserRoute> routes;  // before listening only
   std::atomic<size_t> open{0};
+  Http2Stats http2;
+  std::unique_ptr<TlsServerContext> tls;  // null without TLS
+  std::atomic<uint64_t> tls_handshakes{0};
+  std::atomic<uint64_t> tls_handshake_failures{0};
+  std::atomic<uint64_t> tls_handshake_timeouts{0};
   std::atomic<bool> running{false};
   std::atomic<bool> stopping{false};
 
@@ -419,29 +443,33 @@ class ServerCore : public IoWatcher {
   bool stopped_ = false;      // guarded by mu_
 };
 
-// A connection on its loop: the front door (reading and checking request
-// heads and bodies), the hand-off to a worker and back, and a taken-over
-// stream's I/O.
+// A connection on its loop: the TLS handshake, the front door (reading and
+// checking request heads and bodies), the hand-off to a worker and back, and
+// a taken-over stream's I/O.
 class LoopConn final : public IoWatcher, public StreamIo, public std::enable_shared_from_this<LoopConn> {
  public:
-  enum class State { kHead, kBody, kWorker, kStream, kLinger, kClosed };
+  enum class State { kHandshake, kHead, kBody, kWorker, kStream, kLinger, kClosed };
 
-  LoopConn(ServerCore& core, LoopShard& shard, int fd)
-      : core_(core), shard_(shard), conn_(fd, core.options),
+  // Owns `transport` (and its socket).
+  LoopConn(ServerCore& core, LoopShard& shard, std::unique_ptr<Transport> transport)
+      : core_(core), shard_(shard), conn_(std::move(transport), core.options),
         parser_(HeadLimits{core.options.max_request_line_bytes, core.options.max_head_bytes,
                            core.options.max_headers}) {}
-  ~LoopConn() override {
-    if (conn_.socket_ >= 0) ::close(conn_.socket_);
-  }
 
   void Start() {
     shard_.loop->Add(fd(), EPOLLIN | EPOLLRDHUP, this);
     armed_ = EPOLLIN | EPOLLRDHUP;
-    WaitForRequest();
+    if (!core_.tls) return WaitForRequest();
+    // The handshake runs here, on the loop, within the head timeout.
+    state_ = State::kHandshake;
+    SetServerTimer(Clock::now() + core_.options.head_timeout, &LoopConn::OnHandshakeTimeout);
+    ContinueHandshake();
+    if (state_ == State::kHandshake) Arm();
   }
 
   State state() const { return state_; }
-  int fd() const { return conn_.socket_; }
+  int fd() const { return conn_.transport_->fd(); }
+  Transport& transport() { return *conn_.transport_; }
 
   void OnEvents(uint32_t events) override {
     armed_ = 0;  // one-shot: the event disarmed the socket
@@ -456,9 +484,16 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
 
   void HandleEvents(uint32_t events) {
     if (events & EPOLLERR) return Close(false);
-    if ((events & EPOLLOUT) && !Flush()) return Close(false);
+    if (state_ == State::kHandshake) return ContinueHandshake();
+    // The transport says which readiness each direction waits for (TLS
+    // may have to read in order to write, and the other way round).
+    const bool readable = events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP);
+    const bool writable = events & EPOLLOUT;
+    const bool had_output = out_pos_ < out_.size();
+    const bool flush_ready = had_output && (write_retry_ == kReadable ? readable : writable);
+    if (flush_ready && !Flush()) return Close(false);
     if (state_ == State::kClosed) return;
-    if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)) {
+    if (read_retry_ == kWritable ? writable || (events & (EPOLLRDHUP | EPOLLHUP)) : readable) {
       if (state_ == State::kStream && read_paused_) {
         // Not reading: a hang-up means the client is gone.
         if (events & (EPOLLRDHUP | EPOLLHUP)) return Close(false);
@@ -467,7 +502,7 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
         if (state_ == State::kClosed || state_ == State::kWorker) return;
       }
     }
-    if (state_ == State::kStream && out_.size() == out_pos_ && (events & EPOLLOUT) && handler_) {
+    if (state_ == State::kStream && out_.size() == out_pos_ && flush_ready && handler_) {
       auto handler = handler_;
       handler->OnWritable(*this);
     }
@@ -477,6 +512,7 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
   void BeginShutdown() {
     auto keep = shared_from_this();
     switch (state_) {
+      case State::kHandshake:
       case State::kHead:
       case State::kBody:
         return Close(false);
@@ -551,7 +587,7 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
       NextRequest();
     } else if (out_pos_ == out_.size()) {
       // The stream's protocol ended it: nothing more to wait for.
-      Close(false);
+      Close(true);
     } else {
       close_when_flushed_ = true;
       Linger();
@@ -617,7 +653,7 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
     if (conn_.taken_over_ && !conn_.keep_alive_after_takeover_) {
       // The handler ran its own protocol to its end (a WebSocket closing
       // handshake, a stream delimited by the close): nothing to wait for.
-      return Close(false);
+      return Close(true);
     }
     if (conn_.close_after_response_) keep_alive = false;
     if (conn_.shutting_down_ || core_.stopping) keep_alive = false;
@@ -638,7 +674,9 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
     NextRequest();
   }
 
-  void Close(bool /*graceful*/) {
+  // `graceful`: the connection's end is the protocol's (TLS: close_notify
+  // goes out first); otherwise it is cut.
+  void Close(bool graceful) {
     if (state_ == State::kClosed) return;
     state_ = State::kClosed;
     shard_.loop->CancelTimer(timer_);
@@ -648,7 +686,8 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
       auto handler = std::move(handler_);
       handler->OnClosed();
     }
-    ::shutdown(fd(), SHUT_RDWR);
+    if (graceful) transport().CloseWrite();
+    transport().Shutdown();
     core_.Forget(shard_, this);
   }
 
@@ -673,22 +712,41 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
   void Arm() {
     if (state_ == State::kClosed || state_ == State::kWorker) return;
     uint32_t ev = EPOLLRDHUP;
-    bool reading = state_ == State::kHead || state_ == State::kBody || state_ == State::kLinger ||
-                   (state_ == State::kStream && !read_paused_);
-    if (reading) ev |= EPOLLIN;
-    if (out_pos_ < out_.size()) ev |= EPOLLOUT;
-    if (ev == armed_) return;  // armed as wanted (after a wake-up or a timer): no system call
-    shard_.loop->Arm(fd(), ev, this);
-    armed_ = ev;
+    bool reading = state_ == State::kHandshake || state_ == State::kHead || state_ == State::kBody ||
+                   state_ == State::kLinger || (state_ == State::kStream && !read_paused_);
+    if (reading) ev |= read_retry_ == kWritable ? EPOLLOUT : EPOLLIN;
+    if (out_pos_ < out_.size()) ev |= write_retry_ == kReadable ? EPOLLIN : EPOLLOUT;
+    // Armed as wanted already (after a wake-up or a timer): no system call.
+    if (ev != armed_) {
+      shard_.loop->Arm(fd(), ev, this);
+      armed_ = ev;
+    }
+    // Bytes the transport already holds (decrypted TLS records) raise no
+    // readiness: read them from a posted task.
+    if (reading && transport().HasBuffered() && !buffered_read_posted_) {
+      buffered_read_posted_ = true;
+      std::weak_ptr<LoopConn> weak = shared_from_this();
+      shard_.loop->Post([weak] {
+        auto c = weak.lock();
+        if (!c) return;
+        c->buffered_read_posted_ = false;
+        c->OnEvents(EPOLLIN);
+      });
+    }
   }
 
+  // Bytes sent (0 when the transport would block), -1 on a failure.
   ssize_t SendSome(const char* data, size_t n) {
-    for (;;) {
-      ssize_t w = ::send(fd(), data, n, MSG_NOSIGNAL | MSG_DONTWAIT);
-      if (w >= 0) return w;
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) return 0;
-      return -1;
+    IoResult r = transport().Send(data, n);
+    switch (r.status) {
+      case IoResult::kOk:
+        write_retry_ = kWritable;
+        return static_cast<ssize_t>(r.bytes);
+      case IoResult::kWouldBlock:
+        write_retry_ = transport().RetryOn();
+        return 0;
+      default:
+        return -1;
     }
   }
 
@@ -704,7 +762,7 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
     out_.clear();
     out_pos_ = 0;
     if (state_ == State::kLinger && close_when_flushed_) {
-      Close(false);
+      Close(true);
       return true;
     }
     if (state_ == State::kLinger && !lingering_) StartLinger();
@@ -714,14 +772,18 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
   void ReadSome() {
     char chunk[16384];
     for (int round = 0; round < 4; ++round) {
-      ssize_t got = ::recv(fd(), chunk, sizeof chunk, MSG_DONTWAIT);
-      if (got < 0 && errno == EINTR) continue;
-      if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
-      if (got <= 0) {
+      IoResult r = transport().Recv(chunk, sizeof chunk);
+      if (r.status == IoResult::kWouldBlock) {
+        read_retry_ = transport().RetryOn();
+        return;
+      }
+      read_retry_ = kReadable;
+      if (r.status != IoResult::kOk) {
         // The client is gone (or half-closed, which is taken as gone).
         return Close(false);
       }
-      std::string_view data(chunk, static_cast<size_t>(got));
+      const size_t got = r.bytes;
+      std::string_view data(chunk, got);
       switch (state_) {
         case State::kHead:
         case State::kBody:
@@ -743,8 +805,35 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
           state_ != State::kLinger) {
         return;
       }
-      if (static_cast<size_t>(got) < sizeof chunk) return;
+      if (got < sizeof chunk && !transport().HasBuffered()) return;
     }
+  }
+
+  // ---- TLS ----
+
+  void ContinueHandshake() {
+    IoResult r = transport().Handshake();
+    if (r.status == IoResult::kWouldBlock) {
+      read_retry_ = transport().RetryOn();
+      return;
+    }
+    read_retry_ = kReadable;
+    if (r.status != IoResult::kOk) {
+      // Not TLS (plaintext HTTP to a TLS port), no protocol or cipher in
+      // common, a bad record: there is nobody to answer in a way the client
+      // would read.
+      ++core_.tls_handshake_failures;
+      return Close(false);
+    }
+    ++core_.tls_handshakes;
+    // The protocol agreed by ALPN is transport().protocol() from here on.
+    if (core_.options.http2 && transport().protocol() == "h2") return StartHttp2();
+    WaitForRequest();
+  }
+  void OnHandshakeTimeout() {
+    if (state_ != State::kHandshake) return;
+    ++core_.tls_handshake_timeouts;
+    Close(false);
   }
 
   // ---- the front door ----
@@ -778,6 +867,15 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
       if (!head_started_) {
         head_started_ = true;
         SetServerTimer(Clock::now() + core_.options.head_timeout, &LoopConn::OnHeadTimeout);
+      }
+      if (served_ == 0 && request_start_ == 0 && core_.options.http2 && !conn_.http2_) {
+        // HTTP/2 with prior knowledge: the client preface, or its start.
+        std::string_view p = Pending();
+        size_t n = std::min(p.size(), kHttp2Preface.size());
+        if (p.substr(0, n) == kHttp2Preface.substr(0, n)) {
+          if (n < kHttp2Preface.size()) return;
+          return StartHttp2();
+        }
       }
       switch (parser_.Parse(Pending())) {
         case RequestHeadParser::Result::kIncomplete:
@@ -854,6 +952,60 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
   }
 
   static std::string PathOf(const std::string& target) { return target.substr(0, target.find('?')); }
+
+  // ---- HTTP/2 ----
+
+  // The connection becomes an HTTP/2 session (server/http2_session.h), a
+  // stream handler on this loop that gets every byte from the preface on.
+  void StartHttp2() {
+    shard_.loop->CancelTimer(timer_);
+    timer_ = EventLoop::NoTimer();
+    head_started_ = false;
+    ++served_;
+    Http2Host host;
+    host.loop = shard_.loop;
+    host.options = &core_.options;
+    host.stats = &core_.http2;
+    std::weak_ptr<LoopConn> weak = shared_from_this();
+    host.open_stream = [weak](bool extended_connect) {
+      auto c = weak.lock();
+      return c ? c->OpenStream(extended_connect) : -1;
+    };
+    handler_ = MakeHttp2Session(std::move(host));
+    state_ = State::kStream;
+    Callback([&] { handler_->OnStart(*this); });
+    if (state_ != State::kStream) return;
+    std::string bytes(Pending());
+    std::string().swap(conn_.buffer_);
+    conn_.buffer_pos_ = 0;
+    Callback([&] { handler_->OnData(*this, bytes); });
+    if (state_ != State::kStream) return;
+    if (core_.stopping) BeginShutdown();
+    if (state_ == State::kStream) Arm();
+  }
+
+  // One HTTP/2 stream's internal connection: a socket pair whose one end is
+  // served here like an accepted connection; the session gets the other.
+  int OpenStream(bool extended_connect) {
+    if (state_ != State::kStream) return -1;
+    int sv[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) != 0) return -1;
+    ++core_.open;
+    auto c = std::make_shared<LoopConn>(core_, shard_, MakeSocketTransport(sv[0]));
+    c->conn_.http2_ = true;
+    c->conn_.extended_connect_ = extended_connect;
+    std::string ip;
+    int port = 0;
+    conn_.stream_->get_remote_ip_and_port(ip, port);
+    c->conn_.peer_ip_ = ip;
+    c->conn_.peer_port_ = port;
+    conn_.stream_->get_local_ip_and_port(ip, port);
+    c->conn_.local_ip_ = ip;
+    c->conn_.local_port_ = port;
+    shard_.conns.emplace(c.get(), c);
+    c->Start();
+    return sv[1];
+  }
 
   void Dispatch(bool streamed) {
     shard_.loop->CancelTimer(timer_);
@@ -937,7 +1089,7 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
   }
   void StartLinger() {
     lingering_ = true;
-    ::shutdown(fd(), SHUT_WR);
+    transport().CloseWrite();
   }
 
   using TimerFn = void (LoopConn::*)();
@@ -996,12 +1148,23 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
   bool read_paused_ = false;
   bool in_callback_ = false;
   uint32_t armed_ = 0;  // the interest the socket is armed with; 0 once an event disarmed it
+  // The readiness the transport's last would-block of each direction asked for.
+  short read_retry_ = kReadable;
+  short write_retry_ = kWritable;
+  bool buffered_read_posted_ = false;
   std::shared_ptr<std::atomic<bool>> wake_pending_ = std::make_shared<std::atomic<bool>>(false);
   EventLoop::TimerId timer_ = EventLoop::NoTimer();
   EventLoop::TimerId stream_timer_ = EventLoop::NoTimer();
 };
 
 ServerCore::ServerCore(HttpServer& s, const HttpServerOptions& o) : server(s), options(o) {
+  if (options.tls.enabled()) {
+    // "h2" is agreed only when the server serves HTTP/2.
+    TlsOptions t = options.tls;
+    if (!options.http2) t.alpn_protocols.erase(std::remove(t.alpn_protocols.begin(), t.alpn_protocols.end(), "h2"),
+                                               t.alpn_protocols.end());
+    tls = std::make_unique<TlsServerContext>(t);
+  }
   size_t n = options.event_loops;
   if (n == 0) n = std::max(1u, std::thread::hardware_concurrency());
   for (size_t i = 0; i < n; ++i) shards.push_back(std::make_unique<LoopShard>());
@@ -1018,6 +1181,7 @@ bool ServerCore::Bind(const std::string& host, int port, std::string* error, int
     *error = "already bound";
     return false;
   }
+  if (tls && !tls->loaded() && !tls->Load(error)) return false;
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -1090,6 +1254,10 @@ void ServerCore::Accept() {
       }
       break;  // EAGAIN
     }
+    if (open.load() >= options.max_connections && tls) {
+      ::close(fd);  // a plaintext 503 means nothing to a TLS client
+      continue;
+    }
     if (open.load() >= options.max_connections) {
       static const std::string kBusy = [] {
         std::string body = "{\"code\":14,\"message\":\"too many open connections\",\"details\":[]}";
@@ -1103,13 +1271,17 @@ void ServerCore::Accept() {
     }
     int yes = 1;
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
+    std::unique_ptr<Transport> transport = MakeTransport(fd);
+    if (!transport) continue;
     ++open;
     LoopShard& shard = *shards[next_shard_++ % shards.size()];
     if (&shard == shards[0].get()) {
-      Adopt(fd);
+      Adopt(std::move(transport));
     } else {
-      shard.loop->Post([this, &shard, fd] {
-        auto c = std::make_shared<LoopConn>(*this, shard, fd);
+      // (std::function needs a copyable task.)
+      auto holder = std::make_shared<std::unique_ptr<Transport>>(std::move(transport));
+      shard.loop->Post([this, &shard, holder] {
+        auto c = std::make_shared<LoopConn>(*this, shard, std::move(*holder));
         shard.conns.emplace(c.get(), c);
         if (stopping) return c->Close(false);
         c->Start();
@@ -1119,9 +1291,14 @@ void ServerCore::Accept() {
   shards[0]->loop->Arm(listen_fd_, EPOLLIN, this);
 }
 
-void ServerCore::Adopt(int fd) {
+std::unique_ptr<Transport> ServerCore::MakeTransport(int fd) {
+  if (tls) return tls->Accept(fd);
+  return MakeSocketTransport(fd);
+}
+
+void ServerCore::Adopt(std::unique_ptr<Transport> transport) {
   LoopShard& shard = *shards[0];
-  auto c = std::make_shared<LoopConn>(*this, shard, fd);
+  auto c = std::make_shared<LoopConn>(*this, shard, std::move(transport));
   shard.conns.emplace(c.get(), c);
   c->Start();
 }
@@ -1347,8 +1524,41 @@ HttpServer& HttpServer::set_pre_routing_handler(HandlerWithResponse handler) {
 }
 
 size_t HttpServer::open_connections() const { return core_->open.load(); }
+
+bool HttpServer::ReloadCertificates() {
+  if (!core_->tls) {
+    last_error_ = "TLS is not enabled (HttpServerOptions::tls)";
+    return false;
+  }
+  return core_->tls->Load(&last_error_);
+}
+
+bool HttpServer::ReloadCertificates(SSL_CTX* ctx) {
+  if (!core_->tls) {
+    last_error_ = "TLS is not enabled (HttpServerOptions::tls)";
+    return false;
+  }
+  return core_->tls->Use(ctx, &last_error_);
+}
+
+TlsCounters HttpServer::tls_counters() const {
+  TlsCounters c;
+  c.handshakes = core_->tls_handshakes.load();
+  c.handshake_failures = core_->tls_handshake_failures.load();
+  c.handshake_timeouts = core_->tls_handshake_timeouts.load();
+  return c;
+}
 size_t HttpServer::worker_threads() const { return core_->workers->threads(); }
 size_t HttpServer::loop_threads() const { return core_->shards.size(); }
+
+HttpServer::Http2Counters HttpServer::http2_counters() const {
+  Http2Counters c;
+  c.connections = core_->http2.connections.load();
+  c.streams = core_->http2.streams.load();
+  c.extended_connects = core_->http2.extended_connects.load();
+  c.calm_goaways = core_->http2.goaways_calm.load();
+  return c;
+}
 
 bool HttpServer::ProcessOne(Connection& conn, bool last, bool* connection_closed) {
   current_connection = &conn;

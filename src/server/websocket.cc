@@ -307,7 +307,7 @@ bool WebSocket::ReadLocked(std::string* message, MessageType* type, milliseconds
       // then (before the socket closes) wait for the peer's, so that unread
       // input does not turn our close into a reset.
       SendClose(reader_->status().close_code, reader_->status().message, /*by_peer=*/false);
-      ::shutdown(conn_.socket(), SHUT_WR);
+      conn_.CloseWrite();
       drain_pending_ = true;  // in the destructor, so that the session ends now
       MarkClosed(kCloseAbnormal);
       return false;

@@ -643,6 +643,12 @@ TestServer::TestServer(ServerConfig config) {
   if (const char* v = std::getenv("GRPCGW_TEST_UNARY_ON_WORKERS"); v != nullptr && std::string(v) == "1") {
     config.http.unary_on_loop = false;
   }
+  if (TlsMode() && !config.http.tls.enabled()) {
+    // The suites' TLS run (tests/e2e/tls_test_util.h).
+    config.http.tls.cert_chain_file = TestCertificate().cert_file;
+    config.http.tls.private_key_file = TestCertificate().key_file;
+  }
+  tls_ = config.http.tls.enabled();
   http_ = std::make_unique<grpcgw::HttpServer>(config.http);
   gateway_ = std::make_unique<grpcgw::Gateway<e2e::Svc>>(*grpc_server_, config.gateway);
   gateway_->mount(*http_);
@@ -673,7 +679,8 @@ void TestServer::Stop() {
 }
 
 httplib::Client TestServer::Client(std::chrono::seconds timeout) const {
-  httplib::Client client("127.0.0.1", port_);
+  httplib::Client client((tls_ ? "https://127.0.0.1:" : "http://127.0.0.1:") + std::to_string(port_));
+  if (tls_) client.enable_server_certificate_verification(false);  // the test's self-signed certificate
   client.set_connection_timeout(timeout);
   client.set_read_timeout(timeout);
   client.set_write_timeout(timeout);

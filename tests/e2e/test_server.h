@@ -20,7 +20,9 @@
 //   collect:started  collect:received:<text>  collect:cancelled  collect:done
 // (<room> for Echo is the room of the call's first message, or "" before one.)
 //
-// Not provided: TLS, a gRPC port (the gateway uses the in-process channel).
+// TLS: with HttpServerOptions::tls in the config, or for every server when
+// GRPCGW_TEST_TLS=1 (tests/e2e/tls_test_util.h). Not provided: a gRPC port
+// (the gateway uses the in-process channel).
 #ifndef GRPCGW_TESTS_E2E_TEST_SERVER_H_
 #define GRPCGW_TESTS_E2E_TEST_SERVER_H_
 
@@ -184,12 +186,15 @@ class TestServer {
   void Stop();
 
   int port() const { return port_; }
+  // Whether the server speaks TLS (its config asked for it, or the suites'
+  // GRPCGW_TEST_TLS switch is on).
+  bool tls() const { return tls_; }
   TestService& service() { return service_; }
   grpcgw::HttpServer& http() { return *http_; }
   grpc::Server& grpc_server() { return *grpc_server_; }
 
   // A client of this server with bounded timeouts, sending paths as given
-  // (no percent-encoding added).
+  // (no percent-encoding added); HTTPS when tls().
   httplib::Client Client(std::chrono::seconds timeout = std::chrono::seconds(10)) const;
 
  private:
@@ -199,6 +204,7 @@ class TestServer {
   std::unique_ptr<grpcgw::Gateway<e2e::Svc>> gateway_;
   std::thread listener_;
   int port_ = -1;
+  bool tls_ = false;
   bool stopped_ = false;
 };
 

@@ -35,6 +35,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "tls_test_util.h"
+
 namespace e2e_test {
 
 using namespace std::chrono_literals;
@@ -70,10 +72,12 @@ struct RawResponse {
   bool has_header(const std::string& name) const { return headers.count(Lowercase(name)) > 0; }
 };
 
-// One TCP connection to 127.0.0.1:<port>, used by one thread.
+// One TCP connection to 127.0.0.1:<port>, used by one thread; over TLS
+// (handshake done in the constructor) when `tls`, which is the suites'
+// TLS switch by default.
 class RawConnection {
  public:
-  explicit RawConnection(int port) {
+  explicit RawConnection(int port, bool tls = TlsMode()) {
     fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
     if (fd_ < 0) return;
     sockaddr_in addr{};
@@ -87,31 +91,43 @@ class RawConnection {
     }
     int one = 1;
     ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    if (tls) StartTls();
   }
   ~RawConnection() { Close(); }
   RawConnection(const RawConnection&) = delete;
   RawConnection& operator=(const RawConnection&) = delete;
 
   bool connected() const { return fd_ >= 0; }
+  // The socket (its bytes are TLS records when tls()).
   int fd() const { return fd_; }
+  bool tls() const { return ssl_ != nullptr; }
+  SSL* ssl() const { return ssl_; }
 
   bool Send(std::string_view data) {
     while (!data.empty()) {
       if (fd_ < 0) return false;
-      ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
+      ssize_t n = ssl_ != nullptr ? SSL_write(ssl_, data.data(), static_cast<int>(data.size()))
+                                  : ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
       if (n <= 0) return false;
       data.remove_prefix(static_cast<size_t>(n));
     }
     return true;
   }
 
-  // Half-closes the sending side (the server reads end of stream).
+  // Half-closes the sending side (the server reads end of stream; over TLS
+  // a close_notify first).
   void ShutdownWrite() {
-    if (fd_ >= 0) ::shutdown(fd_, SHUT_WR);
+    if (fd_ < 0) return;
+    if (ssl_ != nullptr) SSL_shutdown(ssl_);
+    ::shutdown(fd_, SHUT_WR);
   }
 
   // Closes the socket. With `reset`, the close sends RST instead of FIN.
   void Close(bool reset = false) {
+    if (ssl_ != nullptr) {
+      SSL_free(ssl_);
+      ssl_ = nullptr;
+    }
     if (fd_ < 0) return;
     if (reset) {
       linger l{1, 0};
@@ -126,6 +142,7 @@ class RawConnection {
   // closed() tells the close.
   bool Fill(std::chrono::milliseconds timeout) {
     if (fd_ < 0 || closed_) return false;
+    if (ssl_ != nullptr) return FillTls(timeout);
     pollfd p{fd_, POLLIN, 0};
     int r = ::poll(&p, 1, static_cast<int>(timeout.count()));
     if (r <= 0) return false;
@@ -269,6 +286,41 @@ class RawConnection {
   }
 
  private:
+  void StartTls() {
+    static SSL_CTX* const ctx = NewTestClientContext("http/1.1");
+    // The handshake blocks, bounded by socket timeouts.
+    timeval tv{10, 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    ::setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+    ssl_ = SSL_new(ctx);
+    SSL_set_fd(ssl_, fd_);
+    // A record without application data (a TLS 1.3 session ticket) returns
+    // from SSL_read instead of blocking for the next one.
+    SSL_clear_mode(ssl_, SSL_MODE_AUTO_RETRY);
+    if (SSL_connect(ssl_) != 1) Close();
+  }
+  bool FillTls(std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+      if (SSL_pending(ssl_) == 0) {
+        auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        pollfd p{fd_, POLLIN, 0};
+        if (left.count() < 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
+      }
+      char data[16384];
+      int n = SSL_read(ssl_, data, sizeof(data));
+      if (n > 0) {
+        buffer_.append(data, static_cast<size_t>(n));
+        return true;
+      }
+      if (SSL_get_error(ssl_, n) == SSL_ERROR_WANT_READ) continue;
+      closed_ = true;
+      return false;
+    }
+  }
+
+  SSL* ssl_ = nullptr;
   int fd_ = -1;
   bool closed_ = false;
   std::string buffer_;  // received, not yet consumed

@@ -115,7 +115,7 @@ struct WsClose {
 
 class WsClient {
  public:
-  explicit WsClient(int port) : conn_(port) {}
+  explicit WsClient(int port, bool tls = TlsMode()) : conn_(port, tls) {}
 
   // Sends an upgrade request for `target` with `extra_headers` (lines ending
   // in \r\n; they may replace the defaults: pass `replace_defaults`) and

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Runs http2_browser_test.cjs: HTTP/2 over TLS (ALPN h2) from headless Chromium.
+#
+#   run_http2_browser_test.sh <h2_browser_server binary> <work dir>
+#
+# Installs puppeteer-core (pinned) from npm into <work dir>/node once, then
+# drives Debian's Chromium (/usr/bin/chromium, or $CHROMIUM). Exits 77
+# (skipped) where Chromium, Node.js or npm is missing.
+set -euo pipefail
+example=$1
+work=$(mkdir -p "$2" && cd "$2" && pwd)
+here=$(cd "$(dirname "$0")" && pwd)
+chromium=${CHROMIUM:-/usr/bin/chromium}
+puppeteer_version=24.43.1   # the 24 series runs on Node.js 18 and 20
+
+if [ ! -x "$chromium" ]; then
+  echo "SKIPPED: $chromium is not installed (scripts/deps.sh installs Debian's chromium)"
+  exit 77
+fi
+for tool in node npm; do
+  if ! command -v $tool >/dev/null; then
+    echo "SKIPPED: $tool is not installed (scripts/deps.sh installs it)"
+    exit 77
+  fi
+done
+
+modules="$work/node"
+installed="$modules/node_modules/puppeteer-core/package.json"
+if [ ! -f "$installed" ] || ! grep -q "\"version\": \"$puppeteer_version\"" "$installed"; then
+  echo "installing puppeteer-core@$puppeteer_version into $modules"
+  mkdir -p "$modules"
+  if ! timeout 180 npm install --prefix "$modules" --no-audit --no-fund --no-save --no-package-lock \
+      --loglevel=error "puppeteer-core@$puppeteer_version"; then
+    echo "FAILED: npm could not install puppeteer-core@$puppeteer_version into $modules"
+    exit 1
+  fi
+fi
+
+exec timeout 90 node "$here/http2_browser_test.cjs" "$example" "$chromium" "$modules/node_modules" "$work"
