@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# Runs chat_page_test.cjs: the chat example's page in headless Chromium.
+# Runs one of the headless-Chromium tests of this folder:
+#   chat_page_test.cjs      the chat example's page (server: example_server)
+#   http2_browser_test.cjs  HTTP/2 over TLS, ALPN h2 (server: h2_browser_server)
 #
-#   run_chat_page_test.sh <example_server binary> <work dir>
+#   run_browser_test.sh <test .cjs> <server binary> <work dir>
 #
 # Installs puppeteer-core (pinned) from npm into <work dir>/node once, then
 # drives Debian's Chromium (/usr/bin/chromium, or $CHROMIUM). Exits 77
 # (skipped) where Chromium, Node.js or npm is missing.
 set -euo pipefail
-example=$1
-work=$(mkdir -p "$2" && cd "$2" && pwd)
+test_script=$1
+example=$2
+work=$(mkdir -p "$3" && cd "$3" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
 chromium=${CHROMIUM:-/usr/bin/chromium}
 puppeteer_version=24.43.1   # the 24 series runs on Node.js 18 and 20
@@ -36,4 +39,4 @@ if [ ! -f "$installed" ] || ! grep -q "\"version\": \"$puppeteer_version\"" "$in
   fi
 fi
 
-exec timeout 90 node "$here/chat_page_test.cjs" "$example" "$chromium" "$modules/node_modules" "$work"
+exec timeout 90 node "$here/$test_script" "$example" "$chromium" "$modules/node_modules" "$work"
