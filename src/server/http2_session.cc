@@ -372,8 +372,9 @@ class Http2Session final : public StreamHandler, public std::enable_shared_from_
     h += "Host: " + host + "\r\n";
     for (auto& [n, v] : st->fields) {
       // Connection-specific fields cannot arrive (nghttp2 refuses them);
-      // TE (only "trailers" allowed) and Expect mean nothing here.
-      if (n == "host" || n == "te" || n == "expect") continue;
+      // Expect means nothing here. TE can only be "trailers": it passes, so
+      // that gRPC trailing metadata comes back as HTTP/2 trailers.
+      if (n == "host" || n == "expect") continue;
       if (st->websocket && (n == "sec-websocket-key" || n == "upgrade" || n == "connection")) continue;
       h.append(n).append(": ").append(v).append("\r\n");
     }

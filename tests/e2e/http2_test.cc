@@ -121,6 +121,36 @@ TEST_CASE("h2c: gateway and user routes answer as over HTTP/1.1", "[http2]") {
   CHECK(h2.stream(id).body.empty());
 }
 
+TEST_CASE("h2c: with te: trailers, gRPC trailing metadata comes back as HTTP/2 trailers", "[http2]") {
+  TestServer server;
+  H2Client h2(server.port());
+  REQUIRE(h2.connected());
+  const std::string body = R"({"trailers":[{"key":"trailer-key","value":"dHY="}]})";  // "tv"
+  auto find = [](const Headers& fields, const std::string& name) {
+    for (auto& [k, v] : fields) {
+      if (k == name) return v;
+    }
+    return std::string();
+  };
+  for (bool te : {true, false}) {
+    INFO("te: trailers " << te);
+    Headers extra = {{"content-type", "application/json"}, {"content-length", std::to_string(body.size())}};
+    if (te) extra.push_back({"te", "trailers"});
+    int32_t id = h2.Request("POST", "/v1/metadata", extra, &body);
+    REQUIRE(h2.RunUntil([&] { return Closed(h2, id); }, 5s));
+    const H2Client::Stream& s = h2.stream(id);
+    CHECK(s.error == 0);
+    CHECK(s.status == 200);
+    if (te) {
+      CHECK(find(s.trailers, "grpc-trailer-trailer-key") == "tv");
+      CHECK(s.Header("grpc-trailer-trailer-key").empty());
+    } else {
+      CHECK(s.trailers.empty());
+      CHECK(s.Header("grpc-trailer-trailer-key") == "tv");
+    }
+  }
+}
+
 TEST_CASE("h2c: the connection advertises its settings", "[http2]") {
   ServerConfig config;
   config.http.http2_max_concurrent_streams = 7;
