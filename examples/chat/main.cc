@@ -2,7 +2,10 @@
 // over HTTP/JSON with Server-Sent Events, plus a page at "/" that uses both.
 //
 //   example_server [--host 127.0.0.1] [--port 8080] [--grpc-port 9090]
+//                  [--tls-cert chain.pem --tls-key key.pem]
 //
+// With --tls-cert and --tls-key the HTTP port speaks TLS (https://, wss://);
+// SIGHUP then reloads the certificate files without a restart.
 // The ports can also come from CHAT_HTTP_PORT and CHAT_GRPC_PORT; port 0
 // picks a free one (the first line printed names the ports in use).
 // Ctrl-C or SIGTERM stops the server.
@@ -30,6 +33,8 @@ struct Flags {
   std::string host = "127.0.0.1";
   int http_port = 8080;
   int grpc_port = 9090;
+  std::string tls_cert;  // PEM certificate chain
+  std::string tls_key;   // PEM private key
 };
 
 int PortFrom(const char* text, const char* what) {
@@ -61,10 +66,21 @@ Flags ParseFlags(int argc, char** argv) {
       flags.http_port = PortFrom(value(), "--port");
     } else if (arg == "--grpc-port") {
       flags.grpc_port = PortFrom(value(), "--grpc-port");
+    } else if (arg == "--tls-cert") {
+      flags.tls_cert = value();
+    } else if (arg == "--tls-key") {
+      flags.tls_key = value();
     } else {
-      std::fprintf(stderr, "usage: %s [--host H] [--port HTTP_PORT] [--grpc-port GRPC_PORT]\n", argv[0]);
+      std::fprintf(stderr,
+                   "usage: %s [--host H] [--port HTTP_PORT] [--grpc-port GRPC_PORT] [--tls-cert CHAIN.pem "
+                   "--tls-key KEY.pem]\n",
+                   argv[0]);
       std::exit(arg == "--help" || arg == "-h" ? 0 : 2);
     }
+  }
+  if (flags.tls_cert.empty() != flags.tls_key.empty()) {
+    std::fprintf(stderr, "--tls-cert and --tls-key go together\n");
+    std::exit(2);
   }
   return flags;
 }
@@ -99,6 +115,7 @@ int main(int argc, char** argv) {
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGHUP);  // reloads the TLS certificate
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   chat_example::ChatService service;
@@ -113,7 +130,10 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  grpcgw::HttpServer http;
+  grpcgw::HttpServerOptions http_options;
+  http_options.tls.cert_chain_file = flags.tls_cert;  // TLS when given
+  http_options.tls.private_key_file = flags.tls_key;
+  grpcgw::HttpServer http(http_options);
   grpcgw::GatewayOptions options;
   options.openapi.serve = true;                           // GET /openapi.json
   grpcgw::Gateway<chat::Chat> gateway(*server, options);  // calls go through server->InProcessChannel()
@@ -129,17 +149,25 @@ int main(int argc, char** argv) {
     http_port = -1;
   }
   if (http_port <= 0) {
-    std::fprintf(stderr, "cannot listen on %s:%d\n", flags.host.c_str(), flags.http_port);
+    std::fprintf(stderr, "cannot listen on %s:%d: %s\n", flags.host.c_str(), flags.http_port,
+                 http.last_error().c_str());
     server->Shutdown();
     return 1;
   }
   std::string host = flags.host.find(':') != std::string::npos ? "[" + flags.host + "]" : flags.host;
-  PrintTryLines("http://" + host + ":" + std::to_string(http_port), grpc_port);
+  PrintTryLines((http.tls_enabled() ? "https://" : "http://") + host + ":" + std::to_string(http_port), grpc_port);
 
   std::atomic<bool> stopping{false};
   std::thread stopper([&] {
     int signal_number = 0;
-    sigwait(&stop_signals, &signal_number);
+    for (;;) {
+      sigwait(&stop_signals, &signal_number);
+      if (signal_number != SIGHUP) break;
+      if (!http.tls_enabled()) continue;
+      bool ok = http.ReloadCertificates();
+      std::printf("%s\n", ok ? "TLS certificate reloaded" : ("TLS reload failed: " + http.last_error()).c_str());
+      std::fflush(stdout);
+    }
     stopping = true;
     std::printf("stopping (%s)\n", strsignal(signal_number));
     std::fflush(stdout);

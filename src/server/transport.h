@@ -14,8 +14,9 @@
 //
 // Threads: a transport has one owner at a time (the connection's event loop,
 // or the worker running its handler; ownership passes through the loop's
-// posted tasks, which order the memory). Shutdown() alone may be called from
-// any thread, to wake an owner blocked in Wait.
+// posted tasks, which order the memory). Every call but Shutdown() is the
+// owner's, PeerClosed() included (over TLS it reads a record); Shutdown()
+// alone may be called from any thread, to wake an owner blocked in Wait.
 #ifndef GRPCGW_SERVER_TRANSPORT_H_
 #define GRPCGW_SERVER_TRANSPORT_H_
 

@@ -130,6 +130,8 @@ class CurlProcess {
   std::string buffer_;
 };
 
+std::string Scheme(const TestServer& server) { return server.tls() ? "https" : "http"; }
+
 TEST_CASE("chunked bidi is full duplex: each answer arrives before the next message is sent", "[chunked][e2e]") {
   TestServer server;
   for (const char* method : {"POST", "GET"}) {
@@ -170,11 +172,12 @@ TEST_CASE("chunked bidi is full duplex: each answer arrives before the next mess
 TEST_CASE("chunked bidi ping-pong works with curl uploading stdin", "[chunked][e2e]") {
   ::signal(SIGPIPE, SIG_IGN);  // curl may exit while its stdin is written
   TestServer server;
-  const std::string url = "http://127.0.0.1:" + std::to_string(server.port()) + "/v1/rooms/c1:echo";
+  const std::string url = Scheme(server) + "://127.0.0.1:" + std::to_string(server.port()) + "/v1/rooms/c1:echo";
   // `-T .` reads stdin without blocking, so curl reads responses while the
   // upload waits for input (with `-T -` it blocks in the read of stdin and
   // prints nothing until stdin ends: see the next test).
-  CurlProcess curl({"curl", "-sS", "--no-progress-meter", "-N", "-T", ".", "-X", "POST", url});
+  // -k: the test's self-signed certificate when the server speaks TLS.
+  CurlProcess curl({"curl", "-sS", "-k", "--no-progress-meter", "-N", "-T", ".", "-X", "POST", url});
   REQUIRE(curl.started());
   std::string line;
   for (int i = 0; i < 4; ++i) {
@@ -193,8 +196,9 @@ TEST_CASE("chunked bidi ping-pong works with curl uploading stdin", "[chunked][e
 TEST_CASE("chunked bidi answers curl uploading a blocking stdin", "[chunked][e2e]") {
   ::signal(SIGPIPE, SIG_IGN);
   TestServer server;
-  const std::string url = "http://127.0.0.1:" + std::to_string(server.port()) + "/v1/rooms/c2:echo";
-  CurlProcess curl({"curl", "-sS", "--no-progress-meter", "-N", "-T", ".", "-X", "POST", url});
+  const std::string url = Scheme(server) + "://127.0.0.1:" + std::to_string(server.port()) + "/v1/rooms/c2:echo";
+  // -k: the test's self-signed certificate when the server speaks TLS.
+  CurlProcess curl({"curl", "-sS", "-k", "--no-progress-meter", "-N", "-T", ".", "-X", "POST", url});
   REQUIRE(curl.started());
   REQUIRE(curl.Write("{\"text\":\"x\"}\n{\"text\":\"y\"}\n"));
   // The service has both messages while the upload is still open.

@@ -251,6 +251,8 @@ bool WaitForCount(EventLog& events, const std::string& prefix, size_t want, std:
 TEST_CASE("thousands of SSE streams and WebSocket sessions on one client thread: few server threads, every call "
           "cancelled when the clients vanish, and nothing left behind",
           "[server][load]") {
+  TLS_SKIP("the load client (tests/e2e/load_client.h) drives thousands of plain non-blocking sockets; it "
+           "has no TLS");
   const int kSse = kSanitized ? 1500 : 5000;
   const int kWs = kSanitized ? 300 : 1000;
   const int kSmallSse = kSse / 10, kSmallWs = kWs / 10;

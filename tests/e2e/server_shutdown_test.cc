@@ -103,6 +103,8 @@ bool WaitForCount(EventLog& events, const std::string& prefix, size_t want, std:
 TEST_CASE("stop() with open SSE, WebSocket and chunked streams: each ends its protocol's way, a running unary "
           "call finishes, every call ends, within the grace period",
           "[server][load][shutdown]") {
+  TLS_SKIP("the load client (tests/e2e/load_client.h) drives thousands of plain non-blocking sockets; it "
+           "has no TLS");
   const int kEach = kSanitized ? 300 : 1000;
   constexpr auto kGrace = std::chrono::milliseconds(3000);
   const rlim_t need = 2 * 3 * static_cast<rlim_t>(kEach) + 512;

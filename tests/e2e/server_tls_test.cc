@@ -229,6 +229,32 @@ TEST_CASE("plaintext HTTP to a TLS port is closed", "[server][tls]") {
   CHECK(res->status == 200);
 }
 
+TEST_CASE("on a TLS port, connections beyond max_connections are closed without a plaintext 503",
+          "[server][tls]") {
+  ServerConfig config = TlsConfig();
+  config.http.max_connections = 1;
+  TestServer server(config);
+  auto first = std::make_unique<RawConnection>(server.port(), /*tls=*/true);
+  REQUIRE(first->tls());
+  REQUIRE(first->Send("GET /v1/shelves/s1/books/b1 HTTP/1.1\r\nHost: x\r\n\r\n"));
+  RawResponse res;
+  REQUIRE(first->ReadResponse(&res, 5s));
+  CHECK(res.status == 200);
+  {
+    RawConnection second(server.port(), /*tls=*/false);
+    bool closed = false;
+    CHECK(second.ReadToClose(5s, &closed).empty());  // no bytes a TLS client could not read
+    CHECK(closed);
+  }
+  first.reset();
+  CHECK(WaitUntil([&] { return server.http().open_connections() == 0; }, 5s));
+  RawConnection third(server.port(), /*tls=*/true);
+  REQUIRE(third.tls());
+  REQUIRE(third.Send("GET /v1/shelves/s1/books/b3 HTTP/1.1\r\nHost: x\r\n\r\n"));
+  REQUIRE(third.ReadResponse(&res, 5s));
+  CHECK(res.status == 200);
+}
+
 TEST_CASE("pipelined requests in one TLS record, and a body split over many, are all served", "[server][tls]") {
   TestServer server(TlsConfig());
   RawConnection conn(server.port(), /*tls=*/true);
@@ -279,7 +305,7 @@ TEST_CASE("certificate errors make bind fail with the reason", "[server][tls]") 
   }
 }
 
-TEST_CASE("certificates reload without a restart; open connections keep theirs", "[server][tls]") {
+TEST_CASE("certificates reload without a restart, and open connections keep theirs", "[server][tls]") {
   TestCert first = MakeTestCertificate("first");
   ServerConfig config = TlsConfig(first);
   TestServer server(config);

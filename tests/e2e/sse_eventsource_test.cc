@@ -79,9 +79,12 @@ TEST_CASE("Node's EventSource gets named events and EOS, and reconnects with Las
   TestServer without_eos(config);
 
   std::string output;
-  int code = Run("timeout 40 node --no-warnings --experimental-eventsource " + InteropScript("sse_eventsource.js") +
-                     " http://127.0.0.1:" + std::to_string(with_eos.port()) +
-                     " http://127.0.0.1:" + std::to_string(without_eos.port()),
+  // Over TLS (GRPCGW_TEST_TLS), https:// and the test's self-signed
+  // certificate accepted.
+  const std::string origin = with_eos.tls() ? " https://127.0.0.1:" : " http://127.0.0.1:";
+  int code = Run(std::string(with_eos.tls() ? "NODE_TLS_REJECT_UNAUTHORIZED=0 " : "") +
+                     "timeout 40 node --no-warnings --experimental-eventsource " + InteropScript("sse_eventsource.js") +
+                     origin + std::to_string(with_eos.port()) + origin + std::to_string(without_eos.port()),
                  &output);
   INFO(output);
   CHECK(code == 0);

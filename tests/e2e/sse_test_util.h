@@ -62,7 +62,8 @@ class SseStream {
 };
 
 // A connection that sends one request and never reads: its receive buffer
-// is shrunk before connect() so that the TCP window stays small.
+// is shrunk before connect() so that the TCP window stays small. Over TLS
+// when the suites run over TLS (the handshake is its only reading).
 class NonReader {
  public:
   NonReader(int port, const std::string& request, int receive_buffer = 4096) {
@@ -73,8 +74,23 @@ class NonReader {
     addr.sin_family = AF_INET;
     addr.sin_port = htons(static_cast<uint16_t>(port));
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-        ::send(fd_, request.data(), request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request.size())) {
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+      Close();
+      return;
+    }
+    if (TlsMode()) {
+      static SSL_CTX* const ctx = NewTestClientContext();
+      timeval tv{10, 0};
+      ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+      ssl_ = SSL_new(ctx);
+      SSL_set_fd(ssl_, fd_);
+      if (SSL_connect(ssl_) != 1 ||
+          SSL_write(ssl_, request.data(), static_cast<int>(request.size())) != static_cast<int>(request.size())) {
+        Close();
+      }
+      return;
+    }
+    if (::send(fd_, request.data(), request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request.size())) {
       Close();
     }
   }
@@ -83,11 +99,14 @@ class NonReader {
   NonReader& operator=(const NonReader&) = delete;
   bool ok() const { return fd_ >= 0; }
   void Close() {
+    if (ssl_ != nullptr) SSL_free(ssl_);
+    ssl_ = nullptr;
     if (fd_ >= 0) ::close(fd_);
     fd_ = -1;
   }
 
  private:
+  SSL* ssl_ = nullptr;
   int fd_ = -1;
 };
 

@@ -115,7 +115,7 @@ class ShapedServer {
  private:
   ShapedWatchService service_;
   std::unique_ptr<grpc::Server> grpc_;
-  grpcgw::HttpServer http_;
+  grpcgw::HttpServer http_{WithTestTls()};
   std::unique_ptr<grpcgw::Gateway<e2e::Svc>> gateway_;
   std::thread listener_;
   int port_ = -1;

@@ -643,11 +643,7 @@ TestServer::TestServer(ServerConfig config) {
   if (const char* v = std::getenv("GRPCGW_TEST_UNARY_ON_WORKERS"); v != nullptr && std::string(v) == "1") {
     config.http.unary_on_loop = false;
   }
-  if (TlsMode() && !config.http.tls.enabled()) {
-    // The suites' TLS run (tests/e2e/tls_test_util.h).
-    config.http.tls.cert_chain_file = TestCertificate().cert_file;
-    config.http.tls.private_key_file = TestCertificate().key_file;
-  }
+  config.http = WithTestTls(config.http);  // the suites' TLS run (tests/e2e/tls_test_util.h)
   tls_ = config.http.tls.enabled();
   http_ = std::make_unique<grpcgw::HttpServer>(config.http);
   gateway_ = std::make_unique<grpcgw::Gateway<e2e::Svc>>(*grpc_server_, config.gateway);

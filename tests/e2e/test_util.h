@@ -17,6 +17,7 @@
 #define GRPCGW_TESTS_E2E_TEST_UTIL_H_
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -154,6 +155,30 @@ class RawConnection {
     }
     buffer_.append(data, static_cast<size_t>(n));
     return true;
+  }
+
+  // True when bytes of the peer's stream can be read within `timeout_ms`
+  // (over TLS: application data, or the end; records carrying neither,
+  // such as TLS 1.3 session tickets, are taken in and do not count).
+  bool DataReady(int timeout_ms) {
+    if (!buffer_.empty() || closed_) return true;
+    if (fd_ < 0) return false;
+    if (ssl_ != nullptr && SSL_pending(ssl_) > 0) return true;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    for (;;) {
+      auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(std::max<long>(0, left.count()))) <= 0) return false;
+      if (ssl_ == nullptr) return true;
+      int flags = ::fcntl(fd_, F_GETFL);
+      ::fcntl(fd_, F_SETFL, flags | O_NONBLOCK);
+      char c;
+      int n = SSL_peek(ssl_, &c, 1);
+      int error = SSL_get_error(ssl_, n);
+      ::fcntl(fd_, F_SETFL, flags);
+      if (n > 0 || error != SSL_ERROR_WANT_READ) return true;
+      if (left.count() <= 0) return false;
+    }
   }
 
   // True once the peer closed (seen by a read).

@@ -75,6 +75,14 @@ const TestCert& TestCertificate() {
   return cert;
 }
 
+grpcgw::HttpServerOptions WithTestTls(grpcgw::HttpServerOptions options) {
+  if (TlsMode() && !options.tls.enabled()) {
+    options.tls.cert_chain_file = TestCertificate().cert_file;
+    options.tls.private_key_file = TestCertificate().key_file;
+  }
+  return options;
+}
+
 SSL_CTX* NewTestClientContext(const std::string& alpn) {
   SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
   SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nullptr);

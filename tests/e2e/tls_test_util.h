@@ -17,6 +17,8 @@
 
 #include <openssl/ssl.h>
 
+#include "grpcgw/http_server.h"
+
 namespace e2e_test {
 
 // True when the suites run over TLS (GRPCGW_TEST_TLS set and not "0").
@@ -48,6 +50,10 @@ struct TestCert {
 TestCert MakeTestCertificate(const std::string& common_name);
 // One certificate per process, made on first use. Thread-safe.
 const TestCert& TestCertificate();
+
+// `options` with the test certificate when the suites run over TLS (and
+// no TLS was asked for already): for servers a test makes itself.
+grpcgw::HttpServerOptions WithTestTls(grpcgw::HttpServerOptions options = {});
 
 // A client context that accepts any certificate (tests check the
 // connection, not the PKI), offering `alpn` (comma-separated, may be "").

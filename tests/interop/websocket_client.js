@@ -12,7 +12,10 @@ if (!port) {
   console.error('usage: websocket_client.js <port>');
   process.exit(2);
 }
-const base = `ws://127.0.0.1:${port}`;
+// GRPCGW_TEST_TLS=1: the server speaks TLS (run with
+// NODE_TLS_REJECT_UNAUTHORIZED=0 for its self-signed certificate).
+const tls = !!process.env.GRPCGW_TEST_TLS && process.env.GRPCGW_TEST_TLS !== '0';
+const base = `${tls ? 'wss' : 'ws'}://127.0.0.1:${port}`;
 
 // Opens `path`, sends `messages` (after `open`), and collects the text
 // messages until the close; resolves with {messages, code, reason}.

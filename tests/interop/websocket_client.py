@@ -5,15 +5,33 @@ Spawned by tests/e2e/websocket_interop_test.cc with the server's port:
 
     /usr/bin/python3 websocket_client.py 8080
 
+With GRPCGW_TEST_TLS=1 in the environment the server speaks TLS (a
+self-signed certificate) and the client uses wss://.
+
 Prints one line per case, "ok <case>" or "FAIL <case>: <why>", and exits
 non-zero if any case failed.
 """
 
 import asyncio
 import json
+import os
+import ssl
 import sys
 
 import websockets
+
+
+TLS = os.environ.get("GRPCGW_TEST_TLS", "0") not in ("", "0")
+SCHEME = "wss" if TLS else "ws"
+
+
+def connect(uri, **options):
+    if TLS:
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE  # the test's self-signed certificate
+        options["ssl"] = context
+    return websockets.connect(uri, **options)
 
 
 class Failure(Exception):
@@ -30,8 +48,8 @@ async def session(port, path, messages, on_message=None, **connect_options):
     message) and collects text messages until the server closes; returns
     (messages, close code, close reason)."""
     received = []
-    uri = "ws://127.0.0.1:%s%s" % (port, path)
-    async with websockets.connect(uri, max_size=None, ping_interval=None, **connect_options) as ws:
+    uri = SCHEME + "://127.0.0.1:%s%s" % (port, path)
+    async with connect(uri, max_size=None, ping_interval=None, **connect_options) as ws:
         for m in messages:
             await ws.send(m)
         try:
@@ -114,8 +132,8 @@ async def large_fragmented_message(port):
 
 
 async def pings(port):
-    uri = "ws://127.0.0.1:%s/v1/rooms/ping:echo" % port
-    async with websockets.connect(uri, ping_interval=None) as ws:
+    uri = SCHEME + "://127.0.0.1:%s/v1/rooms/ping:echo" % port
+    async with connect(uri, ping_interval=None) as ws:
         pong = await ws.ping(b"are you there")
         await asyncio.wait_for(pong, 5)
         await ws.send("{}")
@@ -125,8 +143,8 @@ async def pings(port):
 
 
 async def subprotocol(port):
-    uri = "ws://127.0.0.1:%s/v1/rooms/sub:echo" % port
-    async with websockets.connect(uri, subprotocols=["mqtt", "grpcgw.json"]) as ws:
+    uri = SCHEME + "://127.0.0.1:%s/v1/rooms/sub:echo" % port
+    async with connect(uri, subprotocols=["mqtt", "grpcgw.json"]) as ws:
         expect(ws.subprotocol == "grpcgw.json", "subprotocol %r" % ws.subprotocol)
 
 
