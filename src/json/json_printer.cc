@@ -386,15 +386,125 @@ bool MessagePrinter::PrintRepeated(const pb::Message& message, const pb::Reflect
   return true;
 }
 
+namespace {
+
+// The map entries of `field`, as reflection keeps them in a repeated field.
+const pb::RepeatedPtrField<pb::Message>& MapEntries(const pb::Message& message, const pb::Reflection* reflection,
+                                                    const pb::FieldDescriptor* field) {
+  // Deprecated in favour of GetRepeatedFieldRef, whose element access costs
+  // a virtual call each.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+  return reflection->GetRepeatedPtrField<pb::Message>(message, field);
+#pragma GCC diagnostic pop
+}
+
+}  // namespace
+
+void MessagePrinter::SortMapEntries(MapEntry* begin, MapEntry* end, bool string_keys) {
+  auto by_number = [](const MapEntry& a, const MapEntry& b) { return a.number < b.number; };
+  auto by_key = [](const MapEntry& a, const MapEntry& b) {
+    return a.number != b.number ? a.number < b.number : a.text < b.text;
+  };
+  const size_t size = static_cast<size_t>(end - begin);
+  if (string_keys ? std::is_sorted(begin, end, by_key) : std::is_sorted(begin, end, by_number)) return;
+  if (size < 64) {
+    if (string_keys) {
+      std::sort(begin, end, by_key);
+    } else {
+      std::sort(begin, end, by_number);
+    }
+    return;
+  }
+  // Least significant digit first radix sort on `number`, a byte at a time,
+  // skipping the bytes that are the same in every entry.
+  uint32_t counts[8][256] = {};
+  for (const MapEntry* e = begin; e != end; ++e) {
+    for (int byte = 0; byte < 8; ++byte) ++counts[byte][(e->number >> (8 * byte)) & 0xFF];
+  }
+  sort_scratch_.resize(size);
+  MapEntry* from = begin;
+  MapEntry* to = sort_scratch_.data();
+  for (int byte = 0; byte < 8; ++byte) {
+    uint32_t* count = counts[byte];
+    if (count[(begin->number >> (8 * byte)) & 0xFF] == size) continue;
+    uint32_t position = 0;
+    for (int digit = 0; digit < 256; ++digit) {
+      const uint32_t n = count[digit];
+      count[digit] = position;
+      position += n;
+    }
+    for (size_t i = 0; i < size; ++i) to[count[(from[i].number >> (8 * byte)) & 0xFF]++] = from[i];
+    std::swap(from, to);
+  }
+  if (from != begin) std::copy(from, from + size, begin);
+  if (!string_keys) return;
+  // Keys that share their first 8 bytes: ordered by the rest.
+  for (MapEntry* run = begin; run != end;) {
+    MapEntry* run_end = run + 1;
+    while (run_end != end && run_end->number == run->number) ++run_end;
+    if (run_end - run > 1) std::sort(run, run_end, by_key);
+    run = run_end;
+  }
+}
+
+bool MessagePrinter::PrintMapValue(const pb::Message& entry, const MapEntryLayout& layout, const FieldPlan& value,
+                                   int depth) {
+  switch (value.kind) {
+    case ValueKind::kInt32:
+      Int64(layout.Value<int32_t>(entry));
+      return true;
+    case ValueKind::kUint32:
+      Uint64(layout.Value<uint32_t>(entry));
+      return true;
+    case ValueKind::kInt64:
+      QuotedInt64(layout.Value<int64_t>(entry));
+      return true;
+    case ValueKind::kUint64:
+      QuotedUint64(layout.Value<uint64_t>(entry));
+      return true;
+    case ValueKind::kFloat:
+      Float(layout.Value<float>(entry));
+      return true;
+    case ValueKind::kDouble:
+      Double(layout.Value<double>(entry));
+      return true;
+    case ValueKind::kBool:
+      Bool(layout.Value<uint8_t>(entry) != 0);
+      return true;
+    case ValueKind::kString:
+      return String(layout.ValueString(entry));
+    case ValueKind::kBytes:
+      Bytes(layout.ValueString(entry));
+      return true;
+    case ValueKind::kEnum:
+      Enum(value, layout.Value<int32_t>(entry));
+      return true;
+    case ValueKind::kNullValue:
+      output_->Append("null");
+      return true;
+    case ValueKind::kMessage:
+      return PrintMessage(layout.ValueMessage(entry), plans_.MessageOf(value), depth);
+  }
+  return true;
+}
+
 bool MessagePrinter::PrintMap(const pb::Message& message, const pb::Reflection* reflection,
                               const FieldPlan& field, int size, int depth) {
   const MessagePlan& entry_plan = plans_.MessageOf(field);
   const FieldPlan& key = entry_plan.field(entry_plan.descriptor->map_key()->index());
   const FieldPlan& value = entry_plan.field(entry_plan.descriptor->map_value()->index());
+  const pb::RepeatedPtrField<pb::Message>& entries = MapEntries(message, reflection, field.field);
+  size = entries.size();
   if (size == 0) {
     output_->Append("{}");
     return true;
   }
+  // Keys and values are read straight from the entries when their layout is
+  // known (all entries of a map are of one class).
+  const MapEntryLayout* layout = entry_plan.map_entry_layout.get();
+  if (layout != nullptr && typeid(entries.Get(0)) != *entry_plan.generated_type) layout = nullptr;
+  const pb::Reflection* entry_reflection = entry_plan.ReflectionOf(entries.Get(0));
   // The entries are printed sorted by key (numerically for integer keys,
   // false before true, strings by their bytes), as protobuf's printer sorts
   // them: a map's own order depends on its history, and equal messages must
@@ -402,21 +512,26 @@ bool MessagePrinter::PrintMap(const pb::Message& message, const pb::Reflection* 
   // those of the maps being printed around it, and are read by index, as
   // maps inside the values add theirs behind.
   const size_t first = map_entries_.size();
-  const pb::Reflection* entry_reflection = nullptr;
+  map_entries_.resize(first + static_cast<size_t>(size));
+  MapEntry* items = map_entries_.data() + first;
   for (int i = 0; i < size; ++i) {
-    const pb::Message& entry = reflection->GetRepeatedMessage(message, field.field, i);
-    if (entry_reflection == nullptr) entry_reflection = entry_plan.ReflectionOf(entry);
-    MapEntry item;
+    const pb::Message& entry = entries.Get(i);
+    MapEntry& item = items[i];
     item.entry = &entry;
+    item.number = 0;
     switch (key.kind) {
       case ValueKind::kString: {
-        const std::string& text = entry_reflection->GetStringReference(entry, key.field, &scratch_);
-        if (&text == &scratch_) {
-          // A copy (not the message's own string): keep it alive.
-          key_copies_.emplace_back(text);
-          item.text = key_copies_.back();
+        if (layout != nullptr) {
+          item.text = layout->KeyString(entry);
         } else {
-          item.text = text;
+          const std::string& text = entry_reflection->GetStringReference(entry, key.field, &scratch_);
+          if (&text == &scratch_) {
+            // A copy (not the message's own string): keep it alive.
+            key_copies_.emplace_back(text);
+            item.text = key_copies_.back();
+          } else {
+            item.text = text;
+          }
         }
         // The first 8 bytes, big-endian, zero-padded: ordered as the
         // strings are where they differ, so most comparisons need no more.
@@ -426,39 +541,36 @@ bool MessagePrinter::PrintMap(const pb::Message& message, const pb::Reflection* 
         break;
       }
       case ValueKind::kBool:
-        item.number = entry_reflection->GetBool(entry, key.field) ? 1 : 0;
+        item.number = (layout != nullptr ? layout->Key<uint8_t>(entry) != 0 : entry_reflection->GetBool(entry, key.field))
+                          ? 1
+                          : 0;
         break;
       // Signed keys are stored with the sign bit flipped, so that one
       // unsigned comparison orders every kind.
-      case ValueKind::kInt32:
-        item.number = static_cast<uint64_t>(static_cast<int64_t>(entry_reflection->GetInt32(entry, key.field))) ^
-                      (uint64_t{1} << 63);
+      case ValueKind::kInt32: {
+        const int32_t number =
+            layout != nullptr ? layout->Key<int32_t>(entry) : entry_reflection->GetInt32(entry, key.field);
+        item.number = static_cast<uint64_t>(static_cast<int64_t>(number)) ^ (uint64_t{1} << 63);
         break;
-      case ValueKind::kInt64:
-        item.number = static_cast<uint64_t>(entry_reflection->GetInt64(entry, key.field)) ^ (uint64_t{1} << 63);
+      }
+      case ValueKind::kInt64: {
+        const int64_t number =
+            layout != nullptr ? layout->Key<int64_t>(entry) : entry_reflection->GetInt64(entry, key.field);
+        item.number = static_cast<uint64_t>(number) ^ (uint64_t{1} << 63);
         break;
+      }
       case ValueKind::kUint32:
-        item.number = entry_reflection->GetUInt32(entry, key.field);
+        item.number = layout != nullptr ? layout->Key<uint32_t>(entry) : entry_reflection->GetUInt32(entry, key.field);
         break;
       case ValueKind::kUint64:
-        item.number = entry_reflection->GetUInt64(entry, key.field);
+        item.number = layout != nullptr ? layout->Key<uint64_t>(entry) : entry_reflection->GetUInt64(entry, key.field);
         break;
       default:
         map_entries_.resize(first);
         return Fail("unsupported map key type");
     }
-    map_entries_.push_back(item);
   }
-  const auto begin = map_entries_.begin() + static_cast<ptrdiff_t>(first);
-  if (key.kind == ValueKind::kString) {
-    auto less = [](const MapEntry& a, const MapEntry& b) {
-      return a.number != b.number ? a.number < b.number : a.text < b.text;
-    };
-    if (!std::is_sorted(begin, map_entries_.end(), less)) std::sort(begin, map_entries_.end(), less);
-  } else {
-    auto less = [](const MapEntry& a, const MapEntry& b) { return a.number < b.number; };
-    if (!std::is_sorted(begin, map_entries_.end(), less)) std::sort(begin, map_entries_.end(), less);
-  }
+  SortMapEntries(items, items + size, key.kind == ValueKind::kString);
   output_->Put('{');
   bool ok = true;
   for (size_t i = first; ok && i < first + static_cast<size_t>(size); ++i) {
@@ -481,7 +593,8 @@ bool MessagePrinter::PrintMap(const pb::Message& message, const pb::Reflection* 
     }
     if (!ok) break;
     output_->Put(':');
-    ok = PrintSingular(*item.entry, entry_reflection, value, depth);
+    ok = layout != nullptr ? PrintMapValue(*item.entry, *layout, value, depth)
+                           : PrintSingular(*item.entry, entry_reflection, value, depth);
   }
   map_entries_.resize(first);
   if (first == 0) key_copies_.clear();

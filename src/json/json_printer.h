@@ -128,6 +128,11 @@ class MessagePrinter {
     std::string_view text;  // string keys
   };
   std::vector<MapEntry> map_entries_;
+  std::vector<MapEntry> sort_scratch_;
+  // Sorts entries by key; `string_keys` tells whether `text` holds them.
+  void SortMapEntries(MapEntry* begin, MapEntry* end, bool string_keys);
+  // The value of a map entry whose layout is known.
+  bool PrintMapValue(const Message& entry, const MapEntryLayout& layout, const FieldPlan& value, int depth);
   std::deque<std::string> key_copies_;
 };
 

@@ -116,6 +116,9 @@ std::unique_ptr<MessagePlan> BuildPlan(const pb::Descriptor* descriptor) {
     f.order = static_cast<int>(i);
     if (f.field->json_name() == f.field->camelcase_name()) f.sure_json_name = f.field->json_name();
   }
+  if (prototype != nullptr && descriptor->map_key() != nullptr) {
+    plan->map_entry_layout = MapEntryLayout::Build(*prototype);
+  }
   if (prototype != nullptr && plan->well_known == WellKnown::kNone && plan->field_count >= kMinScannedFields) {
     std::vector<const FD*> fields;
     for (const FieldPlan* field : plan->by_number) fields.push_back(field->field);

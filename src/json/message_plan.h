@@ -23,6 +23,7 @@
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/message.h>
 
+#include "json/map_entry_layout.h"
 #include "json/presence_scan.h"
 #include "json/well_known.h"
 
@@ -109,6 +110,10 @@ struct MessagePlan {
   // without asking each (bits stand for entries of by_number); null when
   // the type is small or cannot be scanned.
   std::unique_ptr<PresenceScan> presence_scan;
+
+  // For the generated entry type of a map: where its key and value live;
+  // null when they cannot be read directly.
+  std::unique_ptr<MapEntryLayout> map_entry_layout;
 
   // The reflection of `message` (of this type). Cheaper than
   // message.GetReflection() for compiled-in messages, which pays a

@@ -21,11 +21,9 @@ uint64_t WordAt(const pb::Message& message, size_t word) {
   return value;
 }
 
-// The size of the generated class of `prototype` in bytes, measured two
-// ways (reflection's count of a fresh message's space, and the distance
-// between a message and the next allocation on an arena); 0 when they
-// disagree or the size is not a whole number of words.
-size_t ObjectSize(const pb::Message& prototype) {
+}  // namespace
+
+size_t GeneratedObjectSize(const pb::Message& prototype) {
   std::unique_ptr<pb::Message> fresh(prototype.New());
   const size_t used = fresh->SpaceUsedLong();
   if (used == 0 || used % 8 != 0 || used > kMaxObjectBytes) return 0;
@@ -37,6 +35,8 @@ size_t ObjectSize(const pb::Message& prototype) {
   if (next < object || static_cast<size_t>(next - object) != used) return 0;
   return used;
 }
+
+namespace {
 
 // Makes `field` of `message` set: a value other than the default (or, with
 // `default_value`, the default, which marks presence where the field tracks
@@ -97,7 +97,7 @@ std::unique_ptr<PresenceScan> PresenceScan::Build(const pb::Message& prototype,
   if (field_count == 0 || field_count > kMaxFields) return nullptr;
   // The scan reads the object from the address of its Message base.
   if (dynamic_cast<const void*>(&prototype) != static_cast<const void*>(&prototype)) return nullptr;
-  const size_t size = ObjectSize(prototype);
+  const size_t size = GeneratedObjectSize(prototype);
   if (size == 0) return nullptr;
   const size_t words = size / 8;
 
