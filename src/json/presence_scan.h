@@ -63,6 +63,7 @@ class PresenceScan {
   // For each scanned word, mask_words_ words: the fields it belongs to.
   std::vector<uint64_t> masks_;
   int mask_words_ = 0;
+  bool use_avx2_ = false;  // the CPU has AVX2
 };
 
 }  // namespace grpcgw::json_internal
