@@ -7,6 +7,8 @@
 #include <cstring>
 #include <unordered_set>
 
+#include <google/protobuf/descriptor.pb.h>
+
 #include "json/well_known.h"
 
 namespace grpcgw::json_internal {
@@ -187,9 +189,75 @@ grpc::Status MessageParser::MergeField(const JsonNode& node, pb::Message* messag
   return StoreValue(node, message, reflection, field, false);
 }
 
+template <typename T, typename Get>
+grpc::Status MessageParser::AppendScalars(const JsonNode& array, const FD* field, pb::RepeatedField<T>* values,
+                                          Get get) {
+  values->Reserve(values->size() + static_cast<int>(array.size));
+  Scalar value;
+  for (uint32_t i = 0; i < array.size; ++i) {
+    PushIndex(i);
+    bool skip = false;
+    grpc::Status status = ParseScalar(tree_.element(array, i), field, &value, &skip);
+    if (!status.ok()) return status;
+    if (!skip) values->Add(get(value));
+    Pop();
+  }
+  return grpc::Status::OK;
+}
+
 grpc::Status MessageParser::MergeRepeated(const JsonNode& node, pb::Message* message,
                                           const pb::Reflection* reflection, const FieldPlan& field) {
   if (node.kind != JsonNode::kArray) return Expected("an array", node);
+  // Scalars go straight into the repeated field (room made once) rather
+  // than through a reflection call per element. (MutableRepeatedField is
+  // deprecated in favour of GetMutableRepeatedFieldRef, whose Add is a
+  // virtual call per element.)
+  const FD* fd = field.field;
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+  switch (field.kind) {
+    case ValueKind::kInt32:
+      return AppendScalars(node, fd, reflection->MutableRepeatedField<int32_t>(message, fd),
+                           [](const Scalar& v) { return v.i32; });
+    case ValueKind::kUint32:
+      return AppendScalars(node, fd, reflection->MutableRepeatedField<uint32_t>(message, fd),
+                           [](const Scalar& v) { return v.u32; });
+    case ValueKind::kInt64:
+      return AppendScalars(node, fd, reflection->MutableRepeatedField<int64_t>(message, fd),
+                           [](const Scalar& v) { return v.i64; });
+    case ValueKind::kUint64:
+      return AppendScalars(node, fd, reflection->MutableRepeatedField<uint64_t>(message, fd),
+                           [](const Scalar& v) { return v.u64; });
+    case ValueKind::kFloat:
+      return AppendScalars(node, fd, reflection->MutableRepeatedField<float>(message, fd),
+                           [](const Scalar& v) { return v.f; });
+    case ValueKind::kDouble:
+      return AppendScalars(node, fd, reflection->MutableRepeatedField<double>(message, fd),
+                           [](const Scalar& v) { return v.d; });
+    case ValueKind::kBool:
+      return AppendScalars(node, fd, reflection->MutableRepeatedField<bool>(message, fd),
+                           [](const Scalar& v) { return v.b; });
+    case ValueKind::kString:
+    case ValueKind::kBytes:
+      if (fd->options().ctype() == pb::FieldOptions::STRING) {
+        pb::RepeatedPtrField<std::string>* values = reflection->MutableRepeatedPtrField<std::string>(message, fd);
+        values->Reserve(values->size() + static_cast<int>(node.size));
+        Scalar value;
+        for (uint32_t i = 0; i < node.size; ++i) {
+          PushIndex(i);
+          bool skip = false;
+          grpc::Status status = ParseScalar(tree_.element(node, i), fd, &value, &skip);
+          if (!status.ok()) return status;
+          if (!skip) values->Add()->swap(value.str);
+          Pop();
+        }
+        return grpc::Status::OK;
+      }
+      break;
+    default:
+      break;
+  }
+#pragma GCC diagnostic pop
   for (uint32_t i = 0; i < node.size; ++i) {
     PushIndex(i);
     grpc::Status status = StoreValue(tree_.element(node, i), message, reflection, field, true);

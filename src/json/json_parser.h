@@ -77,6 +77,10 @@ class MessageParser {
                           const google::protobuf::Reflection* reflection, const FieldPlan& field);
   grpc::Status MergeRepeated(const JsonNode& node, google::protobuf::Message* message,
                              const google::protobuf::Reflection* reflection, const FieldPlan& field);
+  // Appends the converted elements of `array` to `values`.
+  template <typename T, typename Get>
+  grpc::Status AppendScalars(const JsonNode& array, const FD* field, google::protobuf::RepeatedField<T>* values,
+                             Get get);
   grpc::Status MergeMap(const JsonNode& node, google::protobuf::Message* message,
                         const google::protobuf::Reflection* reflection, const FieldPlan& field);
   // Sets (add == false) or appends (add == true) one value of `field`.
