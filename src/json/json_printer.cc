@@ -168,9 +168,14 @@ bool MessagePrinter::PrintFields(const pb::Message& message, const MessagePlan& 
                                  bool first) {
   const pb::Reflection* reflection = plan.ReflectionOf(message);
   if (!options_.emit_unpopulated) {
+    // An object of the generated class: fields with a known place are read
+    // from it.
+    const char* object = plan.generated_type != nullptr && reflection == plan.generated_reflection &&
+                                 typeid(message) == *plan.generated_type
+                             ? reinterpret_cast<const char*>(&message)
+                             : nullptr;
     // The fields ListFields() would give, in its order, each read once.
-    if (plan.presence_scan != nullptr && reflection == plan.generated_reflection &&
-        typeid(message) == *plan.generated_type) {
+    if (plan.presence_scan != nullptr && object != nullptr) {
       // Only the fields the scan finds may be set.
       uint64_t candidates[PresenceScan::kMaxMaskWords];
       plan.presence_scan->Candidates(message, candidates);
@@ -178,7 +183,7 @@ bool MessagePrinter::PrintFields(const pb::Message& message, const MessagePlan& 
       for (int w = 0; w < words; ++w) {
         for (uint64_t bits = candidates[w]; bits != 0; bits &= bits - 1) {
           const int index = w * 64 + __builtin_ctzll(bits);
-          if (!PrintIfSet(message, reflection, *plan.by_number[static_cast<size_t>(index)], depth, &first)) {
+          if (!PrintIfSet(message, reflection, *plan.by_number[static_cast<size_t>(index)], depth, &first, object)) {
             return false;
           }
         }
@@ -186,7 +191,7 @@ bool MessagePrinter::PrintFields(const pb::Message& message, const MessagePlan& 
       return true;
     }
     for (const FieldPlan* field : plan.by_number) {
-      if (!PrintIfSet(message, reflection, *field, depth, &first)) return false;
+      if (!PrintIfSet(message, reflection, *field, depth, &first, object)) return false;
     }
     return true;
   }
@@ -209,7 +214,7 @@ bool MessagePrinter::PrintFields(const pb::Message& message, const MessagePlan& 
 }
 
 bool MessagePrinter::PrintIfSet(const pb::Message& message, const pb::Reflection* reflection,
-                                const FieldPlan& field, int depth, bool* first) {
+                                const FieldPlan& field, int depth, bool* first, const char* object) {
   if (field.is_map || field.is_repeated) {
     const int size = reflection->FieldSize(message, field.field);
     if (size == 0) return true;
@@ -219,9 +224,102 @@ bool MessagePrinter::PrintIfSet(const pb::Message& message, const pb::Reflection
   if (field.has_presence) {
     if (!reflection->HasField(message, field.field)) return true;
     Key(field, first);
+    if (object != nullptr && field.storage >= 0) {
+      // A message field (the only kind with presence that has a storage).
+      const pb::Message* value = nullptr;
+      std::memcpy(&value, object + field.storage, sizeof value);
+      if (value != nullptr) return PrintMessage(*value, plans_.MessageOf(field), depth) || FailIn(field.field, -1);
+    }
     return PrintField(message, reflection, field, 0, depth);
   }
+  if (object != nullptr && field.storage >= 0) {
+    return PrintIfNotDefaultAt(object + field.storage, field, first) || FailIn(field.field, -1);
+  }
   return PrintIfNotDefault(message, reflection, field, first) || FailIn(field.field, -1);
+}
+
+namespace {
+
+template <typename T>
+T LoadAt(const char* p) {
+  T value;
+  std::memcpy(&value, p, sizeof value);
+  return value;
+}
+
+}  // namespace
+
+bool MessagePrinter::PrintIfNotDefaultAt(const char* p, const FieldPlan& field, bool* first) {
+  switch (field.kind) {
+    case ValueKind::kInt32:
+      if (const int32_t value = LoadAt<int32_t>(p); value != 0) {
+        Key(field, first);
+        Int64(value);
+      }
+      return true;
+    case ValueKind::kUint32:
+      if (const uint32_t value = LoadAt<uint32_t>(p); value != 0) {
+        Key(field, first);
+        Uint64(value);
+      }
+      return true;
+    case ValueKind::kInt64:
+      if (const int64_t value = LoadAt<int64_t>(p); value != 0) {
+        Key(field, first);
+        QuotedInt64(value);
+      }
+      return true;
+    case ValueKind::kUint64:
+      if (const uint64_t value = LoadAt<uint64_t>(p); value != 0) {
+        Key(field, first);
+        QuotedUint64(value);
+      }
+      return true;
+    case ValueKind::kFloat:
+      // -0 is not the default: compare the bits, as ListFields() does.
+      if (LoadAt<uint32_t>(p) != 0) {
+        Key(field, first);
+        Float(LoadAt<float>(p));
+      }
+      return true;
+    case ValueKind::kDouble:
+      if (LoadAt<uint64_t>(p) != 0) {
+        Key(field, first);
+        Double(LoadAt<double>(p));
+      }
+      return true;
+    case ValueKind::kBool:
+      if (LoadAt<uint8_t>(p) != 0) {
+        Key(field, first);
+        Bool(true);
+      }
+      return true;
+    case ValueKind::kString:
+    case ValueKind::kBytes: {
+      // A tagged pointer to the string (the two low bits are tags).
+      const std::string& value = *reinterpret_cast<const std::string*>(LoadAt<uintptr_t>(p) & ~uintptr_t{3});
+      if (value.empty()) return true;
+      Key(field, first);
+      if (field.kind == ValueKind::kString) return String(value);
+      Bytes(value);
+      return true;
+    }
+    case ValueKind::kEnum:
+      if (const int32_t value = LoadAt<int32_t>(p); value != 0) {
+        Key(field, first);
+        Enum(field, value);
+      }
+      return true;
+    case ValueKind::kNullValue:
+      if (LoadAt<int32_t>(p) != 0) {
+        Key(field, first);
+        output_->Append("null");
+      }
+      return true;
+    case ValueKind::kMessage:
+      break;
+  }
+  return true;
 }
 
 bool MessagePrinter::PrintIfNotDefault(const pb::Message& message, const pb::Reflection* r,

@@ -46,8 +46,12 @@ class MessagePrinter {
   // precedes them in the object.
   bool PrintFields(const Message& message, const MessagePlan& plan, int depth, bool first);
   // Key and value of `field` when it is set (as ListFields() has it).
+  // `object` is the message's address when it is of the plan's generated
+  // class (fields with a known storage are read from it), else null.
   bool PrintIfSet(const Message& message, const Reflection* reflection, const FieldPlan& field, int depth,
-                  bool* first);
+                  bool* first, const char* object);
+  // PrintIfNotDefault for a field whose value is at `p`.
+  bool PrintIfNotDefaultAt(const char* p, const FieldPlan& field, bool* first);
   // A repeated field or map of `size` elements, or a singular field.
   bool PrintField(const Message& message, const Reflection* reflection, const FieldPlan& field, int size,
                   int depth);

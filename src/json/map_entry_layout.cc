@@ -223,6 +223,14 @@ size_t EntryObjectSize(const pb::Message& prototype) {
 
 }  // namespace
 
+int FindFieldStorage(const pb::Message& prototype, const FD* field, size_t object_size) {
+  if (dynamic_cast<const void*>(&prototype) != static_cast<const void*>(&prototype)) return -1;
+  size_t width = 0;
+  const pb::Message* default_value = nullptr;
+  const size_t offset = LearnField(prototype, field, object_size, &width, &default_value);
+  return offset == kNotFound ? -1 : static_cast<int>(offset);
+}
+
 std::unique_ptr<MapEntryLayout> MapEntryLayout::Build(const pb::Message& prototype) {
   const pb::Descriptor* descriptor = prototype.GetDescriptor();
   if (descriptor->map_key() == nullptr || descriptor->field_count() != 2) return nullptr;

@@ -29,6 +29,13 @@
 
 namespace grpcgw::json_internal {
 
+// The same learning for one singular field (not in a oneof) of any
+// compiled-in message class, `object_size` bytes long: the offset in the
+// object of its value (a scalar; a string's tagged pointer; a message's
+// pointer, null when unset), or -1 when it is not in exactly one place.
+int FindFieldStorage(const google::protobuf::Message& prototype, const google::protobuf::FieldDescriptor* field,
+                     size_t object_size);
+
 class MapEntryLayout {
  public:
   // `prototype` is the generated entry class's default instance.

@@ -74,6 +74,11 @@ struct FieldPlan {
   // field-number order, so the parser tries the next field's name first.
   std::string sure_json_name;
   int order = 0;  // position in MessagePlan::by_number
+  // For a type of the generated pool: where the object keeps the value of
+  // this field, for singular fields without presence (proto3 scalars and
+  // strings) and message fields (the pointer), outside oneofs; -1 when it
+  // is not known. Only for messages of the generated class itself.
+  int storage = -1;
   std::string proto_key;
   // When both keys have at most kPaddedKey bytes: the keys again, [0] json
   // and [1] proto, zero-padded so that a fixed-size copy of kPaddedKey bytes
