@@ -529,7 +529,15 @@ void MessagePrinter::SortMapEntries(MapEntry* begin, MapEntry* end, bool string_
   // skipping the bytes that are the same in every entry.
   uint32_t counts[8][256] = {};
   for (const MapEntry* e = begin; e != end; ++e) {
-    for (int byte = 0; byte < 8; ++byte) ++counts[byte][(e->number >> (8 * byte)) & 0xFF];
+    const uint64_t n = e->number;
+    ++counts[0][n & 0xFF];
+    ++counts[1][(n >> 8) & 0xFF];
+    ++counts[2][(n >> 16) & 0xFF];
+    ++counts[3][(n >> 24) & 0xFF];
+    ++counts[4][(n >> 32) & 0xFF];
+    ++counts[5][(n >> 40) & 0xFF];
+    ++counts[6][(n >> 48) & 0xFF];
+    ++counts[7][n >> 56];
   }
   sort_scratch_.resize(size);
   MapEntry* from = begin;
@@ -655,11 +663,12 @@ bool MessagePrinter::PrintMap(const pb::Message& message, const pb::Reflection* 
                           : 0;
         break;
       // Signed keys are stored with the sign bit flipped, so that one
-      // unsigned comparison orders every kind.
+      // unsigned comparison orders every kind (32-bit keys in the low 32
+      // bits, which leaves the radix sort half the bytes).
       case ValueKind::kInt32: {
         const int32_t number =
             layout != nullptr ? layout->Key<int32_t>(entry) : entry_reflection->GetInt32(entry, key.field);
-        item.number = static_cast<uint64_t>(static_cast<int64_t>(number)) ^ (uint64_t{1} << 63);
+        item.number = static_cast<uint32_t>(number) ^ (uint32_t{1} << 31);
         break;
       }
       case ValueKind::kInt64: {
@@ -693,6 +702,8 @@ bool MessagePrinter::PrintMap(const pb::Message& message, const pb::Reflection* 
         output_->Append(item.number != 0 ? std::string_view("\"true\"") : std::string_view("\"false\""));
         break;
       case ValueKind::kInt32:
+        QuotedInt64(static_cast<int32_t>(static_cast<uint32_t>(item.number) ^ (uint32_t{1} << 31)));
+        break;
       case ValueKind::kInt64:
         QuotedInt64(static_cast<int64_t>(item.number ^ (uint64_t{1} << 63)));
         break;
