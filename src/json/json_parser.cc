@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <typeinfo>
 #include <unordered_set>
 
 #include <google/protobuf/descriptor.pb.h>
@@ -137,6 +138,12 @@ grpc::Status MessageParser::MergeObject(const JsonNode& node, pb::Message* messa
   if (node.kind != JsonNode::kObject) return Expected("an object", node);
   const pb::Descriptor* descriptor = plan.descriptor;
   const pb::Reflection* reflection = plan.ReflectionOf(*message);
+  // An object of the generated class: scalars with a known place are
+  // stored into it.
+  char* object = plan.generated_type != nullptr && reflection == plan.generated_reflection &&
+                         typeid(*message) == *plan.generated_type
+                     ? reinterpret_cast<char*>(message)
+                     : nullptr;
   IndexSet seen_fields(plan.field_count);
   IndexSet seen_oneofs(descriptor->oneof_decl_count());
   size_t next = 0;  // the position in by_number of the field expected next
@@ -175,9 +182,55 @@ grpc::Status MessageParser::MergeObject(const JsonNode& node, pb::Message* messa
       }
     }
     PushName(key);
-    grpc::Status status = MergeField(value, message, reflection, *field_plan);
+    const bool direct = object != nullptr && field_plan->storage >= 0 && field_plan->kind != ValueKind::kMessage &&
+                        field_plan->kind != ValueKind::kString && field_plan->kind != ValueKind::kBytes;
+    grpc::Status status = direct ? StoreAt(value, object + field_plan->storage, *field_plan)
+                                 : MergeField(value, message, reflection, *field_plan);
     if (!status.ok()) return status;
     Pop();
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status MessageParser::StoreAt(const JsonNode& node, char* p, const FieldPlan& field) {
+  Scalar value;
+  bool skip = false;
+  grpc::Status status = ParseScalar(node, field.field, &value, &skip);
+  if (!status.ok() || skip) return status;
+  // As reflection's setters do for a field without presence (which has no
+  // has-bit): the value replaces the old one.
+  switch (field.kind) {
+    case ValueKind::kInt32:
+      std::memcpy(p, &value.i32, sizeof value.i32);
+      break;
+    case ValueKind::kUint32:
+      std::memcpy(p, &value.u32, sizeof value.u32);
+      break;
+    case ValueKind::kInt64:
+      std::memcpy(p, &value.i64, sizeof value.i64);
+      break;
+    case ValueKind::kUint64:
+      std::memcpy(p, &value.u64, sizeof value.u64);
+      break;
+    case ValueKind::kFloat:
+      std::memcpy(p, &value.f, sizeof value.f);
+      break;
+    case ValueKind::kDouble:
+      std::memcpy(p, &value.d, sizeof value.d);
+      break;
+    case ValueKind::kBool: {
+      const uint8_t b = value.b ? 1 : 0;
+      std::memcpy(p, &b, 1);
+      break;
+    }
+    case ValueKind::kEnum:
+    case ValueKind::kNullValue:
+      std::memcpy(p, &value.enum_number, sizeof value.enum_number);
+      break;
+    case ValueKind::kString:
+    case ValueKind::kBytes:
+    case ValueKind::kMessage:
+      return Error("internal: no direct store for this field");
   }
   return grpc::Status::OK;
 }

@@ -75,6 +75,9 @@ class MessageParser {
   // message for it costs a call_once each time.
   grpc::Status MergeField(const JsonNode& node, google::protobuf::Message* message,
                           const google::protobuf::Reflection* reflection, const FieldPlan& field);
+  // Stores a scalar value of `field` (a singular field without presence,
+  // neither string nor message) at `p`, its place in a generated object.
+  grpc::Status StoreAt(const JsonNode& node, char* p, const FieldPlan& field);
   grpc::Status MergeRepeated(const JsonNode& node, google::protobuf::Message* message,
                              const google::protobuf::Reflection* reflection, const FieldPlan& field);
   // Appends the converted elements of `array` to `values`.
