@@ -195,8 +195,19 @@ bool MessagePrinter::PrintFields(const pb::Message& message, const MessagePlan& 
     }
     return true;
   }
+  const char* object = plan.generated_type != nullptr && reflection == plan.generated_reflection &&
+                               typeid(message) == *plan.generated_type
+                           ? reinterpret_cast<const char*>(&message)
+                           : nullptr;
   for (int i = 0; i < plan.field_count; ++i) {
     const FieldPlan& field = plan.field(i);
+    if (object != nullptr && field.storage >= 0 && !field.has_presence) {
+      // A proto3 scalar or string, read from the object, default or not.
+      if (!PrintIfNotDefaultAt(object + field.storage, field, &first, /*always=*/true)) {
+        return FailIn(field.field, -1);
+      }
+      continue;
+    }
     const bool repeated = field.is_map || field.is_repeated;
     const int size = repeated ? reflection->FieldSize(message, field.field) : 0;
     const bool populated = repeated ? size > 0 : !field.has_presence || reflection->HasField(message, field.field);
@@ -249,69 +260,69 @@ T LoadAt(const char* p) {
 
 }  // namespace
 
-bool MessagePrinter::PrintIfNotDefaultAt(const char* p, const FieldPlan& field, bool* first) {
+bool MessagePrinter::PrintIfNotDefaultAt(const char* p, const FieldPlan& field, bool* first, bool always) {
   switch (field.kind) {
     case ValueKind::kInt32:
-      if (const int32_t value = LoadAt<int32_t>(p); value != 0) {
+      if (const int32_t value = LoadAt<int32_t>(p); value != 0 || always) {
         Key(field, first);
         Int64(value);
       }
       return true;
     case ValueKind::kUint32:
-      if (const uint32_t value = LoadAt<uint32_t>(p); value != 0) {
+      if (const uint32_t value = LoadAt<uint32_t>(p); value != 0 || always) {
         Key(field, first);
         Uint64(value);
       }
       return true;
     case ValueKind::kInt64:
-      if (const int64_t value = LoadAt<int64_t>(p); value != 0) {
+      if (const int64_t value = LoadAt<int64_t>(p); value != 0 || always) {
         Key(field, first);
         QuotedInt64(value);
       }
       return true;
     case ValueKind::kUint64:
-      if (const uint64_t value = LoadAt<uint64_t>(p); value != 0) {
+      if (const uint64_t value = LoadAt<uint64_t>(p); value != 0 || always) {
         Key(field, first);
         QuotedUint64(value);
       }
       return true;
     case ValueKind::kFloat:
       // -0 is not the default: compare the bits, as ListFields() does.
-      if (LoadAt<uint32_t>(p) != 0) {
+      if (LoadAt<uint32_t>(p) != 0 || always) {
         Key(field, first);
         Float(LoadAt<float>(p));
       }
       return true;
     case ValueKind::kDouble:
-      if (LoadAt<uint64_t>(p) != 0) {
+      if (LoadAt<uint64_t>(p) != 0 || always) {
         Key(field, first);
         Double(LoadAt<double>(p));
       }
       return true;
     case ValueKind::kBool:
-      if (LoadAt<uint8_t>(p) != 0) {
+      if (const bool value = LoadAt<uint8_t>(p) != 0; value || always) {
         Key(field, first);
-        Bool(true);
+        Bool(value);
       }
       return true;
     case ValueKind::kString:
     case ValueKind::kBytes: {
       // A tagged pointer to the string (the two low bits are tags).
       const std::string& value = *reinterpret_cast<const std::string*>(LoadAt<uintptr_t>(p) & ~uintptr_t{3});
-      if (value.empty()) return true;
+      if (value.empty() && !always) return true;
       Key(field, first);
       if (field.kind == ValueKind::kString) return String(value);
       Bytes(value);
       return true;
     }
     case ValueKind::kEnum:
-      if (const int32_t value = LoadAt<int32_t>(p); value != 0) {
+      if (const int32_t value = LoadAt<int32_t>(p); value != 0 || always) {
         Key(field, first);
         Enum(field, value);
       }
       return true;
     case ValueKind::kNullValue:
-      if (LoadAt<int32_t>(p) != 0) {
+      if (LoadAt<int32_t>(p) != 0 || always) {
         Key(field, first);
         output_->Append("null");
       }

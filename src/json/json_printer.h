@@ -50,8 +50,9 @@ class MessagePrinter {
   // class (fields with a known storage are read from it), else null.
   bool PrintIfSet(const Message& message, const Reflection* reflection, const FieldPlan& field, int depth,
                   bool* first, const char* object);
-  // PrintIfNotDefault for a field whose value is at `p`.
-  bool PrintIfNotDefaultAt(const char* p, const FieldPlan& field, bool* first);
+  // PrintIfNotDefault for a field whose value is at `p`; with `always`, the
+  // default value too.
+  bool PrintIfNotDefaultAt(const char* p, const FieldPlan& field, bool* first, bool always = false);
   // A repeated field or map of `size` elements, or a singular field.
   bool PrintField(const Message& message, const Reflection* reflection, const FieldPlan& field, int size,
                   int depth);
