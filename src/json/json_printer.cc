@@ -232,6 +232,13 @@ bool MessagePrinter::PrintIfSet(const pb::Message& message, const pb::Reflection
     Key(field, first);
     return PrintField(message, reflection, field, size, depth);
   }
+  if (field.presence_by_pointer && object != nullptr) {
+    const pb::Message* value = nullptr;
+    std::memcpy(&value, object + field.storage, sizeof value);
+    if (value == nullptr) return true;
+    Key(field, first);
+    return PrintMessage(*value, plans_.MessageOf(field), depth) || FailIn(field.field, -1);
+  }
   if (field.has_presence) {
     if (!reflection->HasField(message, field.field)) return true;
     Key(field, first);

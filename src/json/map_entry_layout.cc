@@ -231,6 +231,31 @@ int FindFieldStorage(const pb::Message& prototype, const FD* field, size_t objec
   return offset == kNotFound ? -1 : static_cast<int>(offset);
 }
 
+bool PresenceIsPointer(const pb::Message& prototype, const FD* field, int storage) {
+  if (storage < 0 || field->cpp_type() != FD::CPPTYPE_MESSAGE || field->is_repeated()) return false;
+  const pb::Reflection* r = prototype.GetReflection();
+  const size_t offset = static_cast<size_t>(storage);
+  // The pointer's state agrees with HasField.
+  auto agrees = [&](const pb::Message& m) { return (LoadBits(m, offset, 8) != 0) == r->HasField(m, field); };
+  pb::Arena arena;
+  for (int on_arena = 0; on_arena < 2; ++on_arena) {
+    for (int clear_field = 0; clear_field < 2; ++clear_field) {
+      std::unique_ptr<pb::Message> owned;
+      pb::Message* m = on_arena ? prototype.New(&arena) : (owned.reset(prototype.New()), owned.get());
+      if (!agrees(*m) || r->HasField(*m, field)) return false;
+      r->MutableMessage(m, field);
+      if (!agrees(*m) || !r->HasField(*m, field)) return false;
+      if (clear_field) {
+        r->ClearField(m, field);
+      } else {
+        m->Clear();
+      }
+      if (!agrees(*m) || r->HasField(*m, field)) return false;
+    }
+  }
+  return true;
+}
+
 std::unique_ptr<MapEntryLayout> MapEntryLayout::Build(const pb::Message& prototype) {
   const pb::Descriptor* descriptor = prototype.GetDescriptor();
   if (descriptor->map_key() == nullptr || descriptor->field_count() != 2) return nullptr;

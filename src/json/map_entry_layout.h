@@ -36,6 +36,13 @@ namespace grpcgw::json_internal {
 int FindFieldStorage(const google::protobuf::Message& prototype, const google::protobuf::FieldDescriptor* field,
                      size_t object_size);
 
+// For a message field whose pointer is at `storage`: true when the field is
+// set exactly when the pointer is not null, as observed on fresh, set,
+// cleared (Clear() and ClearField) messages on the heap and on an arena. (A
+// field with a has-bit keeps its sub-message when cleared; then false.)
+bool PresenceIsPointer(const google::protobuf::Message& prototype, const google::protobuf::FieldDescriptor* field,
+                       int storage);
+
 class MapEntryLayout {
  public:
   // `prototype` is the generated entry class's default instance.

@@ -125,6 +125,7 @@ std::unique_ptr<MessagePlan> BuildPlan(const pb::Descriptor* descriptor) {
         if (f.is_map || f.is_repeated || f.in_oneof || f.field->options().weak()) continue;
         if (f.has_presence && f.kind != ValueKind::kMessage) continue;
         f.storage = FindFieldStorage(*prototype, f.field, object_size);
+        if (f.kind == ValueKind::kMessage) f.presence_by_pointer = PresenceIsPointer(*prototype, f.field, f.storage);
       }
     }
   }

@@ -79,6 +79,9 @@ struct FieldPlan {
   // strings) and message fields (the pointer), outside oneofs; -1 when it
   // is not known. Only for messages of the generated class itself.
   int storage = -1;
+  // A message field with a storage that is set exactly when its pointer is
+  // not null (no has-bit).
+  bool presence_by_pointer = false;
   std::string proto_key;
   // When both keys have at most kPaddedKey bytes: the keys again, [0] json
   // and [1] proto, zero-padded so that a fixed-size copy of kPaddedKey bytes
