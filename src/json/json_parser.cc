@@ -40,6 +40,29 @@ class IndexSet {
   std::vector<uint64_t> heap_;
 };
 
+// The first of `size` keys (key_at(i)) equal to an earlier one, or `size`
+// when they are all different: an open-addressing table of indices in
+// `*slots` (reused between calls, so no allocation per key).
+template <typename KeyAt, typename Hash>
+uint32_t FirstDuplicate(uint32_t size, KeyAt key_at, Hash hash, std::vector<uint32_t>* slots) {
+  size_t capacity = 16;
+  while (capacity < 2 * static_cast<size_t>(size)) capacity <<= 1;
+  const size_t mask = capacity - 1;
+  slots->assign(capacity, 0);
+  for (uint32_t i = 0; i < size; ++i) {
+    const auto key = key_at(i);
+    for (size_t h = hash(key) & mask;; h = (h + 1) & mask) {
+      const uint32_t slot = (*slots)[h];
+      if (slot == 0) {
+        (*slots)[h] = i + 1;
+        break;
+      }
+      if (key_at(slot - 1) == key) return i;
+    }
+  }
+  return size;
+}
+
 }  // namespace
 
 grpc::Status MessageParser::Error(std::string_view problem) const {
@@ -97,12 +120,10 @@ grpc::Status MessageParser::CheckDuplicateKeys(const JsonNode& object) {
     }
     return grpc::Status::OK;
   }
-  std::unordered_set<std::string_view> seen;
-  seen.reserve(size);
-  for (uint32_t i = 0; i < size; ++i) {
-    if (!seen.insert(tree_.key(object, i).str()).second) return duplicate(i);
-  }
-  return grpc::Status::OK;
+  const uint32_t first = FirstDuplicate(
+      size, [&](uint32_t i) { return tree_.key(object, i).str(); },
+      [](std::string_view key) { return std::hash<std::string_view>()(key); }, &key_slots_);
+  return first == size ? grpc::Status::OK : duplicate(first);
 }
 
 grpc::Status MessageParser::MergeMessage(const JsonNode& node, pb::Message* message) {
@@ -374,9 +395,9 @@ grpc::Status MessageParser::MergeMap(const JsonNode& node, pb::Message* message,
 grpc::Status MessageParser::ParseIntegerMapKeys(const JsonNode& object, const FD* key_field,
                                                 std::vector<Scalar>* keys) {
   keys->resize(object.size);
-  // Each key's value as 64 bits (sign-extended for signed types), with the
-  // member's index.
-  std::vector<std::pair<uint64_t, uint32_t>> values(object.size);
+  // Each key's value as 64 bits (sign-extended for signed types).
+  std::vector<uint64_t>& values = key_bits_;
+  values.resize(object.size);
   for (uint32_t i = 0; i < object.size; ++i) {
     const JsonNode& key_node = tree_.key(object, i);
     Scalar& key = (*keys)[i];
@@ -399,16 +420,13 @@ grpc::Status MessageParser::ParseIntegerMapKeys(const JsonNode& object, const FD
         bits = key.u64;
         break;
     }
-    values[i] = {bits, i};
+    values[i] = bits;
   }
   if (values.size() < 2) return grpc::Status::OK;
-  // Sorted by value, then by position: of equal keys, the later one is the
-  // duplicate.
-  std::sort(values.begin(), values.end());
-  uint32_t duplicate = object.size;
-  for (size_t i = 1; i < values.size(); ++i) {
-    if (values[i].first == values[i - 1].first) duplicate = std::min(duplicate, values[i].second);
-  }
+  // Of equal keys, the later one is the duplicate.
+  const uint32_t duplicate = FirstDuplicate(
+      object.size, [&](uint32_t i) { return values[i]; },
+      [](uint64_t bits) { return static_cast<size_t>((bits * 0x9E3779B97F4A7C15ull) >> 32); }, &key_slots_);
   if (duplicate == object.size) return grpc::Status::OK;
   PushMapKey(tree_.key(object, duplicate).str());
   return Error("duplicate key (the same number as an earlier key)");

@@ -142,6 +142,9 @@ class MessageParser {
   AnyResolver resolver_;
   PlanCache plans_;
   std::vector<PathEntry> path_;
+  // Scratch space of the duplicate key checks.
+  std::vector<uint32_t> key_slots_;
+  std::vector<uint64_t> key_bits_;
 };
 
 }  // namespace grpcgw::json_internal

@@ -83,6 +83,14 @@ TEST_CASE("integer map keys are decimal digits, and two spellings of one number 
     for (int i = 0; i < 100; ++i) json += "\"" + std::to_string(i) + "\": 1, ";
     json += R"("-0": 2}})";
     CheckRefused(json, "[\"-0\"]");
+    // Many string keys (a map, a Struct): the first key that repeats an
+    // earlier one is named.
+    for (const char* field : {"mapStringString", "optionalStruct"}) {
+      std::string many = std::string("{\"") + field + "\": {";
+      for (int i = 0; i < 100; ++i) many += "\"k" + std::to_string(i) + "\": \"v\", ";
+      many += R"("k100": "x", "k42": "x", "k7": "y"}})";
+      CheckRefused(many, "[\"k42\"]");
+    }
   }
   SECTION("the accepted spellings") {
     TestAllTypes message;
