@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <cstring>
 #include <typeinfo>
-#include <unordered_set>
 
 #include <google/protobuf/descriptor.pb.h>
 
