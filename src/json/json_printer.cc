@@ -544,10 +544,13 @@ void MessagePrinter::SortMapEntries(MapEntry* begin, MapEntry* end, bool string_
     return;
   }
   // Least significant digit first radix sort on `number`, a byte at a time,
-  // skipping the bytes that are the same in every entry.
+  // skipping the bytes that are the same in every entry. It moves 16-byte
+  // (number, position) pairs; the entries are put in order once at the end.
+  sort_keys_.resize(size);
+  for (size_t i = 0; i < size; ++i) sort_keys_[i] = {begin[i].number, static_cast<uint32_t>(i)};
   uint32_t counts[8][256] = {};
-  for (const MapEntry* e = begin; e != end; ++e) {
-    const uint64_t n = e->number;
+  for (const SortKey& k : sort_keys_) {
+    const uint64_t n = k.number;
     ++counts[0][n & 0xFF];
     ++counts[1][(n >> 8) & 0xFF];
     ++counts[2][(n >> 16) & 0xFF];
@@ -557,9 +560,9 @@ void MessagePrinter::SortMapEntries(MapEntry* begin, MapEntry* end, bool string_
     ++counts[6][(n >> 48) & 0xFF];
     ++counts[7][n >> 56];
   }
-  sort_scratch_.resize(size);
-  MapEntry* from = begin;
-  MapEntry* to = sort_scratch_.data();
+  sort_keys_scratch_.resize(size);
+  SortKey* from = sort_keys_.data();
+  SortKey* to = sort_keys_scratch_.data();
   for (int byte = 0; byte < 8; ++byte) {
     uint32_t* count = counts[byte];
     if (count[(begin->number >> (8 * byte)) & 0xFF] == size) continue;
@@ -572,15 +575,18 @@ void MessagePrinter::SortMapEntries(MapEntry* begin, MapEntry* end, bool string_
     for (size_t i = 0; i < size; ++i) to[count[(from[i].number >> (8 * byte)) & 0xFF]++] = from[i];
     std::swap(from, to);
   }
-  if (from != begin) std::copy(from, from + size, begin);
-  if (!string_keys) return;
-  // Keys that share their first 8 bytes: ordered by the rest.
-  for (MapEntry* run = begin; run != end;) {
-    MapEntry* run_end = run + 1;
-    while (run_end != end && run_end->number == run->number) ++run_end;
-    if (run_end - run > 1) std::sort(run, run_end, by_key);
-    run = run_end;
+  if (string_keys) {
+    // Keys that share their first 8 bytes: ordered by the rest.
+    auto by_text = [begin](const SortKey& a, const SortKey& b) { return begin[a.index].text < begin[b.index].text; };
+    for (SortKey* run = from; run != from + size;) {
+      SortKey* run_end = run + 1;
+      while (run_end != from + size && run_end->number == run->number) ++run_end;
+      if (run_end - run > 1) std::sort(run, run_end, by_text);
+      run = run_end;
+    }
   }
+  sort_scratch_.assign(begin, end);
+  for (size_t i = 0; i < size; ++i) begin[i] = sort_scratch_[from[i].index];
 }
 
 bool MessagePrinter::PrintMapValue(const pb::Message& entry, const MapEntryLayout& layout, const FieldPlan& value,
@@ -670,9 +676,12 @@ bool MessagePrinter::PrintMap(const pb::Message& message, const pb::Reflection* 
         }
         // The first 8 bytes, big-endian, zero-padded: ordered as the
         // strings are where they differ, so most comparisons need no more.
-        unsigned char prefix[8] = {};
-        std::memcpy(prefix, item.text.data(), std::min<size_t>(8, item.text.size()));
-        for (unsigned char byte : prefix) item.number = (item.number << 8) | byte;
+        uint64_t prefix = 0;
+        std::memcpy(&prefix, item.text.data(), std::min<size_t>(8, item.text.size()));
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        prefix = __builtin_bswap64(prefix);  // the first byte most significant
+#endif
+        item.number = prefix;
         break;
       }
       case ValueKind::kBool:

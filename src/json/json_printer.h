@@ -134,6 +134,12 @@ class MessagePrinter {
   };
   std::vector<MapEntry> map_entries_;
   std::vector<MapEntry> sort_scratch_;
+  struct SortKey {
+    uint64_t number;
+    uint32_t index;
+  };
+  std::vector<SortKey> sort_keys_;
+  std::vector<SortKey> sort_keys_scratch_;
   // Sorts entries by key; `string_keys` tells whether `text` holds them.
   void SortMapEntries(MapEntry* begin, MapEntry* end, bool string_keys);
   // The value of a map entry whose layout is known.
