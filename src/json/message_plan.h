@@ -2,7 +2,10 @@
 // about it, worked out once per type instead of once per field per call: its
 // well-known-type form, for each field the kind of JSON value it holds and
 // its member key already quoted for both naming options, and the names input
-// may use for its fields.
+// may use for its fields. For a compiled-in type it also holds what was
+// learned by observation about the generated class (see presence_scan.h and
+// map_entry_layout.h): which fields may be set, where singular fields and
+// map entries keep their values.
 //
 // Plans of types from the generated descriptor pool (compiled-in messages)
 // live for the whole program and are shared by all threads. Plans of other
