@@ -25,9 +25,10 @@
 // message, and the service decides).
 //
 // Thread-safety: every function is reentrant; concurrent calls on different
-// messages are safe. What printing learns about a compiled-in message type
-// (keys, field kinds) is kept, once per type, for the life of the program and
-// shared by all threads; nothing is kept for dynamic message types.
+// messages are safe. What the codec learns about a compiled-in message type
+// (keys, field kinds, where the generated class keeps its fields) is kept,
+// once per type, for the life of the program and shared by all threads;
+// nothing is kept for dynamic message types.
 #ifndef GRPCGW_JSON_H_
 #define GRPCGW_JSON_H_
 

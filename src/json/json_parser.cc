@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <cstring>
-#include <unordered_set>
+#include <typeinfo>
+
+#include <google/protobuf/descriptor.pb.h>
 
 #include "json/well_known.h"
 
@@ -36,6 +38,29 @@ class IndexSet {
   uint64_t inline_[kInlineBits / 64] = {};
   std::vector<uint64_t> heap_;
 };
+
+// The first of `size` keys (key_at(i)) equal to an earlier one, or `size`
+// when they are all different: an open-addressing table of indices in
+// `*slots` (reused between calls, so no allocation per key).
+template <typename KeyAt, typename Hash>
+uint32_t FirstDuplicate(uint32_t size, KeyAt key_at, Hash hash, std::vector<uint32_t>* slots) {
+  size_t capacity = 16;
+  while (capacity < 2 * static_cast<size_t>(size)) capacity <<= 1;
+  const size_t mask = capacity - 1;
+  slots->assign(capacity, 0);
+  for (uint32_t i = 0; i < size; ++i) {
+    const auto key = key_at(i);
+    for (size_t h = hash(key) & mask;; h = (h + 1) & mask) {
+      const uint32_t slot = (*slots)[h];
+      if (slot == 0) {
+        (*slots)[h] = i + 1;
+        break;
+      }
+      if (key_at(slot - 1) == key) return i;
+    }
+  }
+  return size;
+}
 
 }  // namespace
 
@@ -94,12 +119,10 @@ grpc::Status MessageParser::CheckDuplicateKeys(const JsonNode& object) {
     }
     return grpc::Status::OK;
   }
-  std::unordered_set<std::string_view> seen;
-  seen.reserve(size);
-  for (uint32_t i = 0; i < size; ++i) {
-    if (!seen.insert(tree_.key(object, i).str()).second) return duplicate(i);
-  }
-  return grpc::Status::OK;
+  const uint32_t first = FirstDuplicate(
+      size, [&](uint32_t i) { return tree_.key(object, i).str(); },
+      [](std::string_view key) { return std::hash<std::string_view>()(key); }, &key_slots_);
+  return first == size ? grpc::Status::OK : duplicate(first);
 }
 
 grpc::Status MessageParser::MergeMessage(const JsonNode& node, pb::Message* message) {
@@ -135,6 +158,12 @@ grpc::Status MessageParser::MergeObject(const JsonNode& node, pb::Message* messa
   if (node.kind != JsonNode::kObject) return Expected("an object", node);
   const pb::Descriptor* descriptor = plan.descriptor;
   const pb::Reflection* reflection = plan.ReflectionOf(*message);
+  // An object of the generated class: scalars with a known place are
+  // stored into it.
+  char* object = plan.generated_type != nullptr && reflection == plan.generated_reflection &&
+                         typeid(*message) == *plan.generated_type
+                     ? reinterpret_cast<char*>(message)
+                     : nullptr;
   IndexSet seen_fields(plan.field_count);
   IndexSet seen_oneofs(descriptor->oneof_decl_count());
   size_t next = 0;  // the position in by_number of the field expected next
@@ -173,9 +202,55 @@ grpc::Status MessageParser::MergeObject(const JsonNode& node, pb::Message* messa
       }
     }
     PushName(key);
-    grpc::Status status = MergeField(value, message, reflection, *field_plan);
+    const bool direct = object != nullptr && field_plan->storage >= 0 && field_plan->kind != ValueKind::kMessage &&
+                        field_plan->kind != ValueKind::kString && field_plan->kind != ValueKind::kBytes;
+    grpc::Status status = direct ? StoreAt(value, object + field_plan->storage, *field_plan)
+                                 : MergeField(value, message, reflection, *field_plan);
     if (!status.ok()) return status;
     Pop();
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status MessageParser::StoreAt(const JsonNode& node, char* p, const FieldPlan& field) {
+  Scalar value;
+  bool skip = false;
+  grpc::Status status = ParseScalar(node, field.field, &value, &skip);
+  if (!status.ok() || skip) return status;
+  // As reflection's setters do for a field without presence (which has no
+  // has-bit): the value replaces the old one.
+  switch (field.kind) {
+    case ValueKind::kInt32:
+      std::memcpy(p, &value.i32, sizeof value.i32);
+      break;
+    case ValueKind::kUint32:
+      std::memcpy(p, &value.u32, sizeof value.u32);
+      break;
+    case ValueKind::kInt64:
+      std::memcpy(p, &value.i64, sizeof value.i64);
+      break;
+    case ValueKind::kUint64:
+      std::memcpy(p, &value.u64, sizeof value.u64);
+      break;
+    case ValueKind::kFloat:
+      std::memcpy(p, &value.f, sizeof value.f);
+      break;
+    case ValueKind::kDouble:
+      std::memcpy(p, &value.d, sizeof value.d);
+      break;
+    case ValueKind::kBool: {
+      const uint8_t b = value.b ? 1 : 0;
+      std::memcpy(p, &b, 1);
+      break;
+    }
+    case ValueKind::kEnum:
+    case ValueKind::kNullValue:
+      std::memcpy(p, &value.enum_number, sizeof value.enum_number);
+      break;
+    case ValueKind::kString:
+    case ValueKind::kBytes:
+    case ValueKind::kMessage:
+      return Error("internal: no direct store for this field");
   }
   return grpc::Status::OK;
 }
@@ -187,9 +262,75 @@ grpc::Status MessageParser::MergeField(const JsonNode& node, pb::Message* messag
   return StoreValue(node, message, reflection, field, false);
 }
 
+template <typename T, typename Get>
+grpc::Status MessageParser::AppendScalars(const JsonNode& array, const FD* field, pb::RepeatedField<T>* values,
+                                          Get get) {
+  values->Reserve(values->size() + static_cast<int>(array.size));
+  Scalar value;
+  for (uint32_t i = 0; i < array.size; ++i) {
+    PushIndex(i);
+    bool skip = false;
+    grpc::Status status = ParseScalar(tree_.element(array, i), field, &value, &skip);
+    if (!status.ok()) return status;
+    if (!skip) values->Add(get(value));
+    Pop();
+  }
+  return grpc::Status::OK;
+}
+
 grpc::Status MessageParser::MergeRepeated(const JsonNode& node, pb::Message* message,
                                           const pb::Reflection* reflection, const FieldPlan& field) {
   if (node.kind != JsonNode::kArray) return Expected("an array", node);
+  // Scalars go straight into the repeated field (room made once) rather
+  // than through a reflection call per element. (MutableRepeatedField is
+  // deprecated in favour of GetMutableRepeatedFieldRef, whose Add is a
+  // virtual call per element.)
+  const FD* fd = field.field;
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+  switch (field.kind) {
+    case ValueKind::kInt32:
+      return AppendScalars(node, fd, reflection->MutableRepeatedField<int32_t>(message, fd),
+                           [](const Scalar& v) { return v.i32; });
+    case ValueKind::kUint32:
+      return AppendScalars(node, fd, reflection->MutableRepeatedField<uint32_t>(message, fd),
+                           [](const Scalar& v) { return v.u32; });
+    case ValueKind::kInt64:
+      return AppendScalars(node, fd, reflection->MutableRepeatedField<int64_t>(message, fd),
+                           [](const Scalar& v) { return v.i64; });
+    case ValueKind::kUint64:
+      return AppendScalars(node, fd, reflection->MutableRepeatedField<uint64_t>(message, fd),
+                           [](const Scalar& v) { return v.u64; });
+    case ValueKind::kFloat:
+      return AppendScalars(node, fd, reflection->MutableRepeatedField<float>(message, fd),
+                           [](const Scalar& v) { return v.f; });
+    case ValueKind::kDouble:
+      return AppendScalars(node, fd, reflection->MutableRepeatedField<double>(message, fd),
+                           [](const Scalar& v) { return v.d; });
+    case ValueKind::kBool:
+      return AppendScalars(node, fd, reflection->MutableRepeatedField<bool>(message, fd),
+                           [](const Scalar& v) { return v.b; });
+    case ValueKind::kString:
+    case ValueKind::kBytes:
+      if (fd->options().ctype() == pb::FieldOptions::STRING) {
+        pb::RepeatedPtrField<std::string>* values = reflection->MutableRepeatedPtrField<std::string>(message, fd);
+        values->Reserve(values->size() + static_cast<int>(node.size));
+        Scalar value;
+        for (uint32_t i = 0; i < node.size; ++i) {
+          PushIndex(i);
+          bool skip = false;
+          grpc::Status status = ParseScalar(tree_.element(node, i), fd, &value, &skip);
+          if (!status.ok()) return status;
+          if (!skip) values->Add()->swap(value.str);
+          Pop();
+        }
+        return grpc::Status::OK;
+      }
+      break;
+    default:
+      break;
+  }
+#pragma GCC diagnostic pop
   for (uint32_t i = 0; i < node.size; ++i) {
     PushIndex(i);
     grpc::Status status = StoreValue(tree_.element(node, i), message, reflection, field, true);
@@ -253,9 +394,9 @@ grpc::Status MessageParser::MergeMap(const JsonNode& node, pb::Message* message,
 grpc::Status MessageParser::ParseIntegerMapKeys(const JsonNode& object, const FD* key_field,
                                                 std::vector<Scalar>* keys) {
   keys->resize(object.size);
-  // Each key's value as 64 bits (sign-extended for signed types), with the
-  // member's index.
-  std::vector<std::pair<uint64_t, uint32_t>> values(object.size);
+  // Each key's value as 64 bits (sign-extended for signed types).
+  std::vector<uint64_t>& values = key_bits_;
+  values.resize(object.size);
   for (uint32_t i = 0; i < object.size; ++i) {
     const JsonNode& key_node = tree_.key(object, i);
     Scalar& key = (*keys)[i];
@@ -278,16 +419,13 @@ grpc::Status MessageParser::ParseIntegerMapKeys(const JsonNode& object, const FD
         bits = key.u64;
         break;
     }
-    values[i] = {bits, i};
+    values[i] = bits;
   }
   if (values.size() < 2) return grpc::Status::OK;
-  // Sorted by value, then by position: of equal keys, the later one is the
-  // duplicate.
-  std::sort(values.begin(), values.end());
-  uint32_t duplicate = object.size;
-  for (size_t i = 1; i < values.size(); ++i) {
-    if (values[i].first == values[i - 1].first) duplicate = std::min(duplicate, values[i].second);
-  }
+  // Of equal keys, the later one is the duplicate.
+  const uint32_t duplicate = FirstDuplicate(
+      object.size, [&](uint32_t i) { return values[i]; },
+      [](uint64_t bits) { return static_cast<size_t>((bits * 0x9E3779B97F4A7C15ull) >> 32); }, &key_slots_);
   if (duplicate == object.size) return grpc::Status::OK;
   PushMapKey(tree_.key(object, duplicate).str());
   return Error("duplicate key (the same number as an earlier key)");

@@ -75,8 +75,15 @@ class MessageParser {
   // message for it costs a call_once each time.
   grpc::Status MergeField(const JsonNode& node, google::protobuf::Message* message,
                           const google::protobuf::Reflection* reflection, const FieldPlan& field);
+  // Stores a scalar value of `field` (a singular field without presence,
+  // neither string nor message) at `p`, its place in a generated object.
+  grpc::Status StoreAt(const JsonNode& node, char* p, const FieldPlan& field);
   grpc::Status MergeRepeated(const JsonNode& node, google::protobuf::Message* message,
                              const google::protobuf::Reflection* reflection, const FieldPlan& field);
+  // Appends the converted elements of `array` to `values`.
+  template <typename T, typename Get>
+  grpc::Status AppendScalars(const JsonNode& array, const FD* field, google::protobuf::RepeatedField<T>* values,
+                             Get get);
   grpc::Status MergeMap(const JsonNode& node, google::protobuf::Message* message,
                         const google::protobuf::Reflection* reflection, const FieldPlan& field);
   // Sets (add == false) or appends (add == true) one value of `field`.
@@ -135,6 +142,9 @@ class MessageParser {
   AnyResolver resolver_;
   PlanCache plans_;
   std::vector<PathEntry> path_;
+  // Scratch space of the duplicate key checks.
+  std::vector<uint32_t> key_slots_;
+  std::vector<uint64_t> key_bits_;
 };
 
 }  // namespace grpcgw::json_internal

@@ -1,5 +1,14 @@
-// JSON -> message for the well-known types with a special JSON form.
+// JSON -> message for the well-known types with a special JSON form. The
+// compiled-in classes of these types (checked by typeid) are filled through
+// their own accessors; other messages of these types (dynamic ones) through
+// reflection.
 #include <memory>
+#include <typeinfo>
+
+#include <google/protobuf/any.pb.h>
+#include <google/protobuf/duration.pb.h>
+#include <google/protobuf/struct.pb.h>
+#include <google/protobuf/timestamp.pb.h>
 
 #include "json/json_parser.h"
 #include "json/text_codec.h"
@@ -62,6 +71,11 @@ grpc::Status MessageParser::MergeAny(const JsonNode& node, pb::Message* any) {
   }
   std::string bytes;
   if (!payload->SerializePartialToString(&bytes)) return Error("Any payload does not serialize");
+  if (typeid(*any) == typeid(pb::Any)) {
+    static_cast<pb::Any*>(any)->set_type_url(std::move(type_url));
+    static_cast<pb::Any*>(any)->set_value(std::move(bytes));
+    return grpc::Status::OK;
+  }
   const pb::Reflection* reflection = any->GetReflection();
   const pb::Descriptor* descriptor = any->GetDescriptor();
   reflection->SetString(any, descriptor->FindFieldByNumber(1), std::move(type_url));
@@ -80,6 +94,16 @@ grpc::Status MessageParser::MergeTime(const JsonNode& node, pb::Message* message
                                    "9999-12-31T23:59:59.999999999Z, such as \"1972-01-01T10:00:20.021Z\""
                                  : "a duration of at most 315576000000 seconds, such as \"1.5s\"",
                     node);
+  }
+  if (is_timestamp && typeid(*message) == typeid(pb::Timestamp)) {
+    static_cast<pb::Timestamp*>(message)->set_seconds(seconds);
+    static_cast<pb::Timestamp*>(message)->set_nanos(nanos);
+    return grpc::Status::OK;
+  }
+  if (!is_timestamp && typeid(*message) == typeid(pb::Duration)) {
+    static_cast<pb::Duration*>(message)->set_seconds(seconds);
+    static_cast<pb::Duration*>(message)->set_nanos(nanos);
+    return grpc::Status::OK;
   }
   const pb::Reflection* reflection = message->GetReflection();
   const pb::Descriptor* descriptor = message->GetDescriptor();
@@ -112,6 +136,20 @@ grpc::Status MessageParser::MergeStruct(const JsonNode& node, pb::Message* messa
   if (node.kind != JsonNode::kObject) return Expected("an object", node);
   grpc::Status status = CheckDuplicateKeys(node);
   if (!status.ok()) return status;
+  if (typeid(*message) == typeid(pb::Struct)) {
+    auto& fields = *static_cast<pb::Struct*>(message)->mutable_fields();
+    for (uint32_t i = 0; i < node.size; ++i) {
+      std::string_view key = tree_.key(node, i).str();
+      // A key already in the map gets its value replaced.
+      pb::Value& value = fields[std::string(key)];
+      value.Clear();
+      PushMapKey(key);
+      status = MergeStructValue(tree_.value(node, i), &value);
+      if (!status.ok()) return status;
+      Pop();
+    }
+    return grpc::Status::OK;
+  }
   const pb::Reflection* reflection = message->GetReflection();
   const pb::FieldDescriptor* fields = message->GetDescriptor()->FindFieldByNumber(1);
   const pb::FieldDescriptor* value_field = fields->message_type()->map_value();
@@ -132,6 +170,17 @@ grpc::Status MessageParser::MergeStruct(const JsonNode& node, pb::Message* messa
 
 grpc::Status MessageParser::MergeListValue(const JsonNode& node, pb::Message* message) {
   if (node.kind != JsonNode::kArray) return Expected("an array", node);
+  if (typeid(*message) == typeid(pb::ListValue)) {
+    auto& list = *static_cast<pb::ListValue*>(message)->mutable_values();
+    list.Reserve(list.size() + static_cast<int>(node.size));
+    for (uint32_t i = 0; i < node.size; ++i) {
+      PushIndex(i);
+      grpc::Status status = MergeStructValue(tree_.element(node, i), list.Add());
+      if (!status.ok()) return status;
+      Pop();
+    }
+    return grpc::Status::OK;
+  }
   const pb::Reflection* reflection = message->GetReflection();
   const pb::FieldDescriptor* values = message->GetDescriptor()->FindFieldByNumber(1);
   for (uint32_t i = 0; i < node.size; ++i) {
@@ -146,6 +195,33 @@ grpc::Status MessageParser::MergeListValue(const JsonNode& node, pb::Message* me
 grpc::Status MessageParser::MergeStructValue(const JsonNode& node, pb::Message* message) {
   // google.protobuf.Value: oneof kind { null_value = 1; number_value = 2;
   // string_value = 3; bool_value = 4; struct_value = 5; list_value = 6; }
+  if (typeid(*message) == typeid(pb::Value)) {
+    pb::Value* value = static_cast<pb::Value*>(message);
+    switch (node.kind) {
+      case JsonNode::kNull:
+        value->set_null_value(pb::NULL_VALUE);
+        return grpc::Status::OK;
+      case JsonNode::kNumber: {
+        double number = 0;
+        if (ParseDouble(node.str(), &number) != NumberError::kOk) {
+          return Expected("a number in the range of double", node);
+        }
+        value->set_number_value(number);
+        return grpc::Status::OK;
+      }
+      case JsonNode::kString:
+        value->set_string_value(std::string(node.str()));
+        return grpc::Status::OK;
+      case JsonNode::kFalse:
+      case JsonNode::kTrue:
+        value->set_bool_value(node.kind == JsonNode::kTrue);
+        return grpc::Status::OK;
+      case JsonNode::kObject:
+        return MergeStruct(node, value->mutable_struct_value());
+      case JsonNode::kArray:
+        return MergeListValue(node, value->mutable_list_value());
+    }
+  }
   const pb::Reflection* reflection = message->GetReflection();
   const pb::Descriptor* descriptor = message->GetDescriptor();
   switch (node.kind) {

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <typeinfo>
 
+#include <google/protobuf/descriptor.pb.h>
 #include <google/protobuf/reflection.h>
 
 #include "json/text_codec.h"
@@ -167,9 +168,14 @@ bool MessagePrinter::PrintFields(const pb::Message& message, const MessagePlan& 
                                  bool first) {
   const pb::Reflection* reflection = plan.ReflectionOf(message);
   if (!options_.emit_unpopulated) {
+    // An object of the generated class: fields with a known place are read
+    // from it.
+    const char* object = plan.generated_type != nullptr && reflection == plan.generated_reflection &&
+                                 typeid(message) == *plan.generated_type
+                             ? reinterpret_cast<const char*>(&message)
+                             : nullptr;
     // The fields ListFields() would give, in its order, each read once.
-    if (plan.presence_scan != nullptr && reflection == plan.generated_reflection &&
-        typeid(message) == *plan.generated_type) {
+    if (plan.presence_scan != nullptr && object != nullptr) {
       // Only the fields the scan finds may be set.
       uint64_t candidates[PresenceScan::kMaxMaskWords];
       plan.presence_scan->Candidates(message, candidates);
@@ -177,7 +183,7 @@ bool MessagePrinter::PrintFields(const pb::Message& message, const MessagePlan& 
       for (int w = 0; w < words; ++w) {
         for (uint64_t bits = candidates[w]; bits != 0; bits &= bits - 1) {
           const int index = w * 64 + __builtin_ctzll(bits);
-          if (!PrintIfSet(message, reflection, *plan.by_number[static_cast<size_t>(index)], depth, &first)) {
+          if (!PrintIfSet(message, reflection, *plan.by_number[static_cast<size_t>(index)], depth, &first, object)) {
             return false;
           }
         }
@@ -185,12 +191,23 @@ bool MessagePrinter::PrintFields(const pb::Message& message, const MessagePlan& 
       return true;
     }
     for (const FieldPlan* field : plan.by_number) {
-      if (!PrintIfSet(message, reflection, *field, depth, &first)) return false;
+      if (!PrintIfSet(message, reflection, *field, depth, &first, object)) return false;
     }
     return true;
   }
+  const char* object = plan.generated_type != nullptr && reflection == plan.generated_reflection &&
+                               typeid(message) == *plan.generated_type
+                           ? reinterpret_cast<const char*>(&message)
+                           : nullptr;
   for (int i = 0; i < plan.field_count; ++i) {
     const FieldPlan& field = plan.field(i);
+    if (object != nullptr && field.storage >= 0 && !field.has_presence) {
+      // A proto3 scalar or string, read from the object, default or not.
+      if (!PrintIfNotDefaultAt(object + field.storage, field, &first, /*always=*/true)) {
+        return FailIn(field.field, -1);
+      }
+      continue;
+    }
     const bool repeated = field.is_map || field.is_repeated;
     const int size = repeated ? reflection->FieldSize(message, field.field) : 0;
     const bool populated = repeated ? size > 0 : !field.has_presence || reflection->HasField(message, field.field);
@@ -208,19 +225,119 @@ bool MessagePrinter::PrintFields(const pb::Message& message, const MessagePlan& 
 }
 
 bool MessagePrinter::PrintIfSet(const pb::Message& message, const pb::Reflection* reflection,
-                                const FieldPlan& field, int depth, bool* first) {
+                                const FieldPlan& field, int depth, bool* first, const char* object) {
   if (field.is_map || field.is_repeated) {
     const int size = reflection->FieldSize(message, field.field);
     if (size == 0) return true;
     Key(field, first);
     return PrintField(message, reflection, field, size, depth);
   }
+  if (field.presence_by_pointer && object != nullptr) {
+    const pb::Message* value = nullptr;
+    std::memcpy(&value, object + field.storage, sizeof value);
+    if (value == nullptr) return true;
+    Key(field, first);
+    return PrintMessage(*value, plans_.MessageOf(field), depth) || FailIn(field.field, -1);
+  }
   if (field.has_presence) {
     if (!reflection->HasField(message, field.field)) return true;
     Key(field, first);
+    if (object != nullptr && field.storage >= 0) {
+      // A message field (the only kind with presence that has a storage).
+      const pb::Message* value = nullptr;
+      std::memcpy(&value, object + field.storage, sizeof value);
+      if (value != nullptr) return PrintMessage(*value, plans_.MessageOf(field), depth) || FailIn(field.field, -1);
+    }
     return PrintField(message, reflection, field, 0, depth);
   }
+  if (object != nullptr && field.storage >= 0) {
+    return PrintIfNotDefaultAt(object + field.storage, field, first) || FailIn(field.field, -1);
+  }
   return PrintIfNotDefault(message, reflection, field, first) || FailIn(field.field, -1);
+}
+
+namespace {
+
+template <typename T>
+T LoadAt(const char* p) {
+  T value;
+  std::memcpy(&value, p, sizeof value);
+  return value;
+}
+
+}  // namespace
+
+bool MessagePrinter::PrintIfNotDefaultAt(const char* p, const FieldPlan& field, bool* first, bool always) {
+  switch (field.kind) {
+    case ValueKind::kInt32:
+      if (const int32_t value = LoadAt<int32_t>(p); value != 0 || always) {
+        Key(field, first);
+        Int64(value);
+      }
+      return true;
+    case ValueKind::kUint32:
+      if (const uint32_t value = LoadAt<uint32_t>(p); value != 0 || always) {
+        Key(field, first);
+        Uint64(value);
+      }
+      return true;
+    case ValueKind::kInt64:
+      if (const int64_t value = LoadAt<int64_t>(p); value != 0 || always) {
+        Key(field, first);
+        QuotedInt64(value);
+      }
+      return true;
+    case ValueKind::kUint64:
+      if (const uint64_t value = LoadAt<uint64_t>(p); value != 0 || always) {
+        Key(field, first);
+        QuotedUint64(value);
+      }
+      return true;
+    case ValueKind::kFloat:
+      // -0 is not the default: compare the bits, as ListFields() does.
+      if (LoadAt<uint32_t>(p) != 0 || always) {
+        Key(field, first);
+        Float(LoadAt<float>(p));
+      }
+      return true;
+    case ValueKind::kDouble:
+      if (LoadAt<uint64_t>(p) != 0 || always) {
+        Key(field, first);
+        Double(LoadAt<double>(p));
+      }
+      return true;
+    case ValueKind::kBool:
+      if (const bool value = LoadAt<uint8_t>(p) != 0; value || always) {
+        Key(field, first);
+        Bool(value);
+      }
+      return true;
+    case ValueKind::kString:
+    case ValueKind::kBytes: {
+      // A tagged pointer to the string (the two low bits are tags).
+      const std::string& value = *reinterpret_cast<const std::string*>(LoadAt<uintptr_t>(p) & ~uintptr_t{3});
+      if (value.empty() && !always) return true;
+      Key(field, first);
+      if (field.kind == ValueKind::kString) return String(value);
+      Bytes(value);
+      return true;
+    }
+    case ValueKind::kEnum:
+      if (const int32_t value = LoadAt<int32_t>(p); value != 0 || always) {
+        Key(field, first);
+        Enum(field, value);
+      }
+      return true;
+    case ValueKind::kNullValue:
+      if (LoadAt<int32_t>(p) != 0 || always) {
+        Key(field, first);
+        output_->Append("null");
+      }
+      return true;
+    case ValueKind::kMessage:
+      break;
+  }
+  return true;
 }
 
 bool MessagePrinter::PrintIfNotDefault(const pb::Message& message, const pb::Reflection* r,
@@ -308,14 +425,15 @@ bool MessagePrinter::PrintField(const pb::Message& message, const pb::Reflection
 
 namespace {
 
-// Writes `[v0,v1,...]` from a RepeatedFieldRef, each value by `write`.
+// Writes `[v0,v1,...]`, each value by `write`.
 template <typename T, typename Write>
-void WriteArray(JsonOutput* output, const pb::RepeatedFieldRef<T>& values, Write write) {
+void WriteArray(JsonOutput* output, const pb::RepeatedField<T>& values, Write write) {
   output->Put('[');
   const int size = values.size();
+  const T* data = values.data();
   for (int i = 0; i < size; ++i) {
     if (i > 0) output->Put(',');
-    write(values.Get(i));
+    write(data[i]);
   }
   output->Put(']');
 }
@@ -325,31 +443,35 @@ void WriteArray(JsonOutput* output, const pb::RepeatedFieldRef<T>& values, Write
 bool MessagePrinter::PrintRepeated(const pb::Message& message, const pb::Reflection* r,
                                    const FieldPlan& field, int size, int depth) {
   const FD* fd = field.field;
+  // The elements are read from the repeated field itself: its accessors
+  // are deprecated in favour of RepeatedFieldRef, which costs a virtual call
+  // per element.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
   switch (field.kind) {
     case ValueKind::kInt32:
-      WriteArray(output_, r->GetRepeatedFieldRef<int32_t>(message, fd), [&](int32_t v) { Int64(v); });
+      WriteArray(output_, r->GetRepeatedField<int32_t>(message, fd), [&](int32_t v) { Int64(v); });
       return true;
     case ValueKind::kUint32:
-      WriteArray(output_, r->GetRepeatedFieldRef<uint32_t>(message, fd), [&](uint32_t v) { Uint64(v); });
+      WriteArray(output_, r->GetRepeatedField<uint32_t>(message, fd), [&](uint32_t v) { Uint64(v); });
       return true;
     case ValueKind::kInt64:
-      WriteArray(output_, r->GetRepeatedFieldRef<int64_t>(message, fd), [&](int64_t v) { QuotedInt64(v); });
+      WriteArray(output_, r->GetRepeatedField<int64_t>(message, fd), [&](int64_t v) { QuotedInt64(v); });
       return true;
     case ValueKind::kUint64:
-      WriteArray(output_, r->GetRepeatedFieldRef<uint64_t>(message, fd),
-                 [&](uint64_t v) { QuotedUint64(v); });
+      WriteArray(output_, r->GetRepeatedField<uint64_t>(message, fd), [&](uint64_t v) { QuotedUint64(v); });
       return true;
     case ValueKind::kFloat:
-      WriteArray(output_, r->GetRepeatedFieldRef<float>(message, fd), [&](float v) { Float(v); });
+      WriteArray(output_, r->GetRepeatedField<float>(message, fd), [&](float v) { Float(v); });
       return true;
     case ValueKind::kDouble:
-      WriteArray(output_, r->GetRepeatedFieldRef<double>(message, fd), [&](double v) { Double(v); });
+      WriteArray(output_, r->GetRepeatedField<double>(message, fd), [&](double v) { Double(v); });
       return true;
     case ValueKind::kBool:
-      WriteArray(output_, r->GetRepeatedFieldRef<bool>(message, fd), [&](bool v) { Bool(v); });
+      WriteArray(output_, r->GetRepeatedField<bool>(message, fd), [&](bool v) { Bool(v); });
       return true;
     case ValueKind::kEnum:
-      WriteArray(output_, r->GetRepeatedFieldRef<int32_t>(message, fd), [&](int32_t v) { Enum(field, v); });
+      WriteArray(output_, r->GetRepeatedField<int32_t>(message, fd), [&](int32_t v) { Enum(field, v); });
       return true;
     case ValueKind::kNullValue: {
       output_->Put('[');
@@ -360,9 +482,12 @@ bool MessagePrinter::PrintRepeated(const pb::Message& message, const pb::Reflect
     case ValueKind::kBytes:
     case ValueKind::kString: {
       output_->Put('[');
+      const bool direct = fd->options().ctype() == pb::FieldOptions::STRING;
+      const pb::RepeatedPtrField<std::string>* values =
+          direct ? &r->GetRepeatedPtrField<std::string>(message, fd) : nullptr;
       for (int i = 0; i < size; ++i) {
         if (i > 0) output_->Put(',');
-        const std::string& value = r->GetRepeatedStringReference(message, fd, i, &scratch_);
+        const std::string& value = direct ? values->Get(i) : r->GetRepeatedStringReference(message, fd, i, &scratch_);
         if (field.kind == ValueKind::kBytes) {
           Bytes(value);
         } else if (!String(value)) {
@@ -374,14 +499,133 @@ bool MessagePrinter::PrintRepeated(const pb::Message& message, const pb::Reflect
     }
     case ValueKind::kMessage: {
       const MessagePlan& plan = plans_.MessageOf(field);
+      const pb::RepeatedPtrField<pb::Message>& values = r->GetRepeatedPtrField<pb::Message>(message, fd);
       output_->Put('[');
       for (int i = 0; i < size; ++i) {
         if (i > 0) output_->Put(',');
-        if (!PrintMessage(r->GetRepeatedMessage(message, fd, i), plan, depth)) return FailIn(fd, i);
+        if (!PrintMessage(values.Get(i), plan, depth)) return FailIn(fd, i);
       }
       output_->Put(']');
       return true;
     }
+  }
+#pragma GCC diagnostic pop
+  return true;
+}
+
+namespace {
+
+// The map entries of `field`, as reflection keeps them in a repeated field.
+const pb::RepeatedPtrField<pb::Message>& MapEntries(const pb::Message& message, const pb::Reflection* reflection,
+                                                    const pb::FieldDescriptor* field) {
+  // Deprecated in favour of GetRepeatedFieldRef, whose element access costs
+  // a virtual call each.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+  return reflection->GetRepeatedPtrField<pb::Message>(message, field);
+#pragma GCC diagnostic pop
+}
+
+}  // namespace
+
+void MessagePrinter::SortMapEntries(MapEntry* begin, MapEntry* end, bool string_keys) {
+  auto by_number = [](const MapEntry& a, const MapEntry& b) { return a.number < b.number; };
+  auto by_key = [](const MapEntry& a, const MapEntry& b) {
+    return a.number != b.number ? a.number < b.number : a.text < b.text;
+  };
+  const size_t size = static_cast<size_t>(end - begin);
+  if (string_keys ? std::is_sorted(begin, end, by_key) : std::is_sorted(begin, end, by_number)) return;
+  if (size < 64) {
+    if (string_keys) {
+      std::sort(begin, end, by_key);
+    } else {
+      std::sort(begin, end, by_number);
+    }
+    return;
+  }
+  // Least significant digit first radix sort on `number`, a byte at a time,
+  // skipping the bytes that are the same in every entry. It moves 16-byte
+  // (number, position) pairs; the entries are put in order once at the end.
+  sort_keys_.resize(size);
+  for (size_t i = 0; i < size; ++i) sort_keys_[i] = {begin[i].number, static_cast<uint32_t>(i)};
+  uint32_t counts[8][256] = {};
+  for (const SortKey& k : sort_keys_) {
+    const uint64_t n = k.number;
+    ++counts[0][n & 0xFF];
+    ++counts[1][(n >> 8) & 0xFF];
+    ++counts[2][(n >> 16) & 0xFF];
+    ++counts[3][(n >> 24) & 0xFF];
+    ++counts[4][(n >> 32) & 0xFF];
+    ++counts[5][(n >> 40) & 0xFF];
+    ++counts[6][(n >> 48) & 0xFF];
+    ++counts[7][n >> 56];
+  }
+  sort_keys_scratch_.resize(size);
+  SortKey* from = sort_keys_.data();
+  SortKey* to = sort_keys_scratch_.data();
+  for (int byte = 0; byte < 8; ++byte) {
+    uint32_t* count = counts[byte];
+    if (count[(begin->number >> (8 * byte)) & 0xFF] == size) continue;
+    uint32_t position = 0;
+    for (int digit = 0; digit < 256; ++digit) {
+      const uint32_t n = count[digit];
+      count[digit] = position;
+      position += n;
+    }
+    for (size_t i = 0; i < size; ++i) to[count[(from[i].number >> (8 * byte)) & 0xFF]++] = from[i];
+    std::swap(from, to);
+  }
+  if (string_keys) {
+    // Keys that share their first 8 bytes: ordered by the rest.
+    auto by_text = [begin](const SortKey& a, const SortKey& b) { return begin[a.index].text < begin[b.index].text; };
+    for (SortKey* run = from; run != from + size;) {
+      SortKey* run_end = run + 1;
+      while (run_end != from + size && run_end->number == run->number) ++run_end;
+      if (run_end - run > 1) std::sort(run, run_end, by_text);
+      run = run_end;
+    }
+  }
+  sort_scratch_.assign(begin, end);
+  for (size_t i = 0; i < size; ++i) begin[i] = sort_scratch_[from[i].index];
+}
+
+bool MessagePrinter::PrintMapValue(const pb::Message& entry, const MapEntryLayout& layout, const FieldPlan& value,
+                                   int depth) {
+  switch (value.kind) {
+    case ValueKind::kInt32:
+      Int64(layout.Value<int32_t>(entry));
+      return true;
+    case ValueKind::kUint32:
+      Uint64(layout.Value<uint32_t>(entry));
+      return true;
+    case ValueKind::kInt64:
+      QuotedInt64(layout.Value<int64_t>(entry));
+      return true;
+    case ValueKind::kUint64:
+      QuotedUint64(layout.Value<uint64_t>(entry));
+      return true;
+    case ValueKind::kFloat:
+      Float(layout.Value<float>(entry));
+      return true;
+    case ValueKind::kDouble:
+      Double(layout.Value<double>(entry));
+      return true;
+    case ValueKind::kBool:
+      Bool(layout.Value<uint8_t>(entry) != 0);
+      return true;
+    case ValueKind::kString:
+      return String(layout.ValueString(entry));
+    case ValueKind::kBytes:
+      Bytes(layout.ValueString(entry));
+      return true;
+    case ValueKind::kEnum:
+      Enum(value, layout.Value<int32_t>(entry));
+      return true;
+    case ValueKind::kNullValue:
+      output_->Append("null");
+      return true;
+    case ValueKind::kMessage:
+      return PrintMessage(layout.ValueMessage(entry), plans_.MessageOf(value), depth);
   }
   return true;
 }
@@ -391,10 +635,17 @@ bool MessagePrinter::PrintMap(const pb::Message& message, const pb::Reflection* 
   const MessagePlan& entry_plan = plans_.MessageOf(field);
   const FieldPlan& key = entry_plan.field(entry_plan.descriptor->map_key()->index());
   const FieldPlan& value = entry_plan.field(entry_plan.descriptor->map_value()->index());
+  const pb::RepeatedPtrField<pb::Message>& entries = MapEntries(message, reflection, field.field);
+  size = entries.size();
   if (size == 0) {
     output_->Append("{}");
     return true;
   }
+  // Keys and values are read straight from the entries when their layout is
+  // known (all entries of a map are of one class).
+  const MapEntryLayout* layout = entry_plan.map_entry_layout.get();
+  if (layout != nullptr && typeid(entries.Get(0)) != *entry_plan.generated_type) layout = nullptr;
+  const pb::Reflection* entry_reflection = entry_plan.ReflectionOf(entries.Get(0));
   // The entries are printed sorted by key (numerically for integer keys,
   // false before true, strings by their bytes), as protobuf's printer sorts
   // them: a map's own order depends on its history, and equal messages must
@@ -402,63 +653,69 @@ bool MessagePrinter::PrintMap(const pb::Message& message, const pb::Reflection* 
   // those of the maps being printed around it, and are read by index, as
   // maps inside the values add theirs behind.
   const size_t first = map_entries_.size();
-  const pb::Reflection* entry_reflection = nullptr;
+  map_entries_.resize(first + static_cast<size_t>(size));
+  MapEntry* items = map_entries_.data() + first;
   for (int i = 0; i < size; ++i) {
-    const pb::Message& entry = reflection->GetRepeatedMessage(message, field.field, i);
-    if (entry_reflection == nullptr) entry_reflection = entry_plan.ReflectionOf(entry);
-    MapEntry item;
+    const pb::Message& entry = entries.Get(i);
+    MapEntry& item = items[i];
     item.entry = &entry;
+    item.number = 0;
     switch (key.kind) {
       case ValueKind::kString: {
-        const std::string& text = entry_reflection->GetStringReference(entry, key.field, &scratch_);
-        if (&text == &scratch_) {
-          // A copy (not the message's own string): keep it alive.
-          key_copies_.emplace_back(text);
-          item.text = key_copies_.back();
+        if (layout != nullptr) {
+          item.text = layout->KeyString(entry);
         } else {
-          item.text = text;
+          const std::string& text = entry_reflection->GetStringReference(entry, key.field, &scratch_);
+          if (&text == &scratch_) {
+            // A copy (not the message's own string): keep it alive.
+            key_copies_.emplace_back(text);
+            item.text = key_copies_.back();
+          } else {
+            item.text = text;
+          }
         }
         // The first 8 bytes, big-endian, zero-padded: ordered as the
         // strings are where they differ, so most comparisons need no more.
-        unsigned char prefix[8] = {};
-        std::memcpy(prefix, item.text.data(), std::min<size_t>(8, item.text.size()));
-        for (unsigned char byte : prefix) item.number = (item.number << 8) | byte;
+        uint64_t prefix = 0;
+        std::memcpy(&prefix, item.text.data(), std::min<size_t>(8, item.text.size()));
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        prefix = __builtin_bswap64(prefix);  // the first byte most significant
+#endif
+        item.number = prefix;
         break;
       }
       case ValueKind::kBool:
-        item.number = entry_reflection->GetBool(entry, key.field) ? 1 : 0;
+        item.number = (layout != nullptr ? layout->Key<uint8_t>(entry) != 0 : entry_reflection->GetBool(entry, key.field))
+                          ? 1
+                          : 0;
         break;
       // Signed keys are stored with the sign bit flipped, so that one
-      // unsigned comparison orders every kind.
-      case ValueKind::kInt32:
-        item.number = static_cast<uint64_t>(static_cast<int64_t>(entry_reflection->GetInt32(entry, key.field))) ^
-                      (uint64_t{1} << 63);
+      // unsigned comparison orders every kind (32-bit keys in the low 32
+      // bits, which leaves the radix sort half the bytes).
+      case ValueKind::kInt32: {
+        const int32_t number =
+            layout != nullptr ? layout->Key<int32_t>(entry) : entry_reflection->GetInt32(entry, key.field);
+        item.number = static_cast<uint32_t>(number) ^ (uint32_t{1} << 31);
         break;
-      case ValueKind::kInt64:
-        item.number = static_cast<uint64_t>(entry_reflection->GetInt64(entry, key.field)) ^ (uint64_t{1} << 63);
+      }
+      case ValueKind::kInt64: {
+        const int64_t number =
+            layout != nullptr ? layout->Key<int64_t>(entry) : entry_reflection->GetInt64(entry, key.field);
+        item.number = static_cast<uint64_t>(number) ^ (uint64_t{1} << 63);
         break;
+      }
       case ValueKind::kUint32:
-        item.number = entry_reflection->GetUInt32(entry, key.field);
+        item.number = layout != nullptr ? layout->Key<uint32_t>(entry) : entry_reflection->GetUInt32(entry, key.field);
         break;
       case ValueKind::kUint64:
-        item.number = entry_reflection->GetUInt64(entry, key.field);
+        item.number = layout != nullptr ? layout->Key<uint64_t>(entry) : entry_reflection->GetUInt64(entry, key.field);
         break;
       default:
         map_entries_.resize(first);
         return Fail("unsupported map key type");
     }
-    map_entries_.push_back(item);
   }
-  const auto begin = map_entries_.begin() + static_cast<ptrdiff_t>(first);
-  if (key.kind == ValueKind::kString) {
-    auto less = [](const MapEntry& a, const MapEntry& b) {
-      return a.number != b.number ? a.number < b.number : a.text < b.text;
-    };
-    if (!std::is_sorted(begin, map_entries_.end(), less)) std::sort(begin, map_entries_.end(), less);
-  } else {
-    auto less = [](const MapEntry& a, const MapEntry& b) { return a.number < b.number; };
-    if (!std::is_sorted(begin, map_entries_.end(), less)) std::sort(begin, map_entries_.end(), less);
-  }
+  SortMapEntries(items, items + size, key.kind == ValueKind::kString);
   output_->Put('{');
   bool ok = true;
   for (size_t i = first; ok && i < first + static_cast<size_t>(size); ++i) {
@@ -472,6 +729,8 @@ bool MessagePrinter::PrintMap(const pb::Message& message, const pb::Reflection* 
         output_->Append(item.number != 0 ? std::string_view("\"true\"") : std::string_view("\"false\""));
         break;
       case ValueKind::kInt32:
+        QuotedInt64(static_cast<int32_t>(static_cast<uint32_t>(item.number) ^ (uint32_t{1} << 31)));
+        break;
       case ValueKind::kInt64:
         QuotedInt64(static_cast<int64_t>(item.number ^ (uint64_t{1} << 63)));
         break;
@@ -481,7 +740,8 @@ bool MessagePrinter::PrintMap(const pb::Message& message, const pb::Reflection* 
     }
     if (!ok) break;
     output_->Put(':');
-    ok = PrintSingular(*item.entry, entry_reflection, value, depth);
+    ok = layout != nullptr ? PrintMapValue(*item.entry, *layout, value, depth)
+                           : PrintSingular(*item.entry, entry_reflection, value, depth);
   }
   map_entries_.resize(first);
   if (first == 0) key_copies_.clear();

@@ -46,8 +46,13 @@ class MessagePrinter {
   // precedes them in the object.
   bool PrintFields(const Message& message, const MessagePlan& plan, int depth, bool first);
   // Key and value of `field` when it is set (as ListFields() has it).
+  // `object` is the message's address when it is of the plan's generated
+  // class (fields with a known storage are read from it), else null.
   bool PrintIfSet(const Message& message, const Reflection* reflection, const FieldPlan& field, int depth,
-                  bool* first);
+                  bool* first, const char* object);
+  // PrintIfNotDefault for a field whose value is at `p`; with `always`, the
+  // default value too.
+  bool PrintIfNotDefaultAt(const char* p, const FieldPlan& field, bool* first, bool always = false);
   // A repeated field or map of `size` elements, or a singular field.
   bool PrintField(const Message& message, const Reflection* reflection, const FieldPlan& field, int size,
                   int depth);
@@ -128,6 +133,17 @@ class MessagePrinter {
     std::string_view text;  // string keys
   };
   std::vector<MapEntry> map_entries_;
+  std::vector<MapEntry> sort_scratch_;
+  struct SortKey {
+    uint64_t number;
+    uint32_t index;
+  };
+  std::vector<SortKey> sort_keys_;
+  std::vector<SortKey> sort_keys_scratch_;
+  // Sorts entries by key; `string_keys` tells whether `text` holds them.
+  void SortMapEntries(MapEntry* begin, MapEntry* end, bool string_keys);
+  // The value of a map entry whose layout is known.
+  bool PrintMapValue(const Message& entry, const MapEntryLayout& layout, const FieldPlan& value, int depth);
   std::deque<std::string> key_copies_;
 };
 

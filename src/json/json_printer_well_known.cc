@@ -2,6 +2,12 @@
 // and the wrappers are handled in json_printer.cc, as a map and a value).
 #include <cmath>
 #include <memory>
+#include <typeinfo>
+
+#include <google/protobuf/any.pb.h>
+#include <google/protobuf/duration.pb.h>
+#include <google/protobuf/struct.pb.h>
+#include <google/protobuf/timestamp.pb.h>
 
 #include "json/json_printer.h"
 #include "json/time_format.h"
@@ -13,11 +19,16 @@ namespace pb = google::protobuf;
 
 bool MessagePrinter::PrintAny(const pb::Message& any, const MessagePlan& plan, int depth) {
   // Any: string type_url = 1; bytes value = 2;
-  const pb::Reflection* reflection = plan.ReflectionOf(any);
+  // The compiled-in classes of the well-known types are read through their
+  // own accessors, the others (dynamic messages) through reflection.
+  const bool compiled = typeid(any) == typeid(pb::Any);
+  const pb::Reflection* reflection = compiled ? nullptr : plan.ReflectionOf(any);
   std::string type_url_scratch;
-  const std::string& type_url = reflection->GetStringReference(any, plan.field(0).field, &type_url_scratch);
+  const std::string& type_url = compiled ? static_cast<const pb::Any&>(any).type_url()
+                                         : reflection->GetStringReference(any, plan.field(0).field, &type_url_scratch);
   std::string value_scratch;
-  const std::string& value = reflection->GetStringReference(any, plan.field(1).field, &value_scratch);
+  const std::string& value = compiled ? static_cast<const pb::Any&>(any).value()
+                                      : reflection->GetStringReference(any, plan.field(1).field, &value_scratch);
   if (type_url.empty() && value.empty()) {
     output_->Append("{}");
     return true;
@@ -49,9 +60,19 @@ bool MessagePrinter::PrintAny(const pb::Message& any, const MessagePlan& plan, i
 
 bool MessagePrinter::PrintTime(const pb::Message& message, const MessagePlan& plan, bool is_timestamp) {
   // Timestamp and Duration: int64 seconds = 1; int32 nanos = 2;
-  const pb::Reflection* reflection = plan.ReflectionOf(message);
-  const int64_t seconds = reflection->GetInt64(message, plan.field(0).field);
-  const int32_t nanos = reflection->GetInt32(message, plan.field(1).field);
+  int64_t seconds = 0;
+  int32_t nanos = 0;
+  if (is_timestamp && typeid(message) == typeid(pb::Timestamp)) {
+    seconds = static_cast<const pb::Timestamp&>(message).seconds();
+    nanos = static_cast<const pb::Timestamp&>(message).nanos();
+  } else if (!is_timestamp && typeid(message) == typeid(pb::Duration)) {
+    seconds = static_cast<const pb::Duration&>(message).seconds();
+    nanos = static_cast<const pb::Duration&>(message).nanos();
+  } else {
+    const pb::Reflection* reflection = plan.ReflectionOf(message);
+    seconds = reflection->GetInt64(message, plan.field(0).field);
+    nanos = reflection->GetInt32(message, plan.field(1).field);
+  }
   char* start = output_->Reserve(kMaxTimeChars + 2);
   start[0] = '"';
   const size_t length = is_timestamp ? FormatTimestamp(seconds, nanos, start + 1)
@@ -83,6 +104,18 @@ bool MessagePrinter::PrintFieldMask(const pb::Message& message, const MessagePla
 }
 
 bool MessagePrinter::PrintListValue(const pb::Message& message, const MessagePlan& plan, int depth) {
+  if (typeid(message) == typeid(pb::ListValue)) {
+    const MessagePlan& value_plan = plans_.MessageOf(plan.field(0));
+    output_->Put('[');
+    bool first = true;
+    for (const pb::Value& value : static_cast<const pb::ListValue&>(message).values()) {
+      if (!first) output_->Put(',');
+      first = false;
+      if (!PrintMessage(value, value_plan, depth)) return false;
+    }
+    output_->Put(']');
+    return true;
+  }
   const pb::Reflection* reflection = plan.ReflectionOf(message);
   const FieldPlan& values = plan.field(0);  // repeated Value values = 1;
   const MessagePlan& value_plan = plans_.MessageOf(values);
@@ -99,6 +132,33 @@ bool MessagePrinter::PrintListValue(const pb::Message& message, const MessagePla
 }
 
 bool MessagePrinter::PrintStructValue(const pb::Message& message, const MessagePlan& plan, int depth) {
+  if (typeid(message) == typeid(pb::Value)) {
+    const pb::Value& value = static_cast<const pb::Value&>(message);
+    switch (value.kind_case()) {
+      case pb::Value::KIND_NOT_SET:
+        return Fail("Value has no kind set");
+      case pb::Value::kNullValue:
+        output_->Append("null");
+        return true;
+      case pb::Value::kNumberValue:
+        if (!std::isfinite(value.number_value())) {
+          return Fail("Value holds a non-finite number, which JSON cannot carry");
+        }
+        Double(value.number_value());
+        return true;
+      case pb::Value::kStringValue:
+        return String(value.string_value());
+      case pb::Value::kBoolValue:
+        Bool(value.bool_value());
+        return true;
+      case pb::Value::kStructValue:
+        return PrintMessage(value.struct_value(), plans_.MessageOf(plan.field(pb::Value::kStructValueFieldNumber - 1)),
+                            depth);
+      case pb::Value::kListValue:
+        return PrintMessage(value.list_value(), plans_.MessageOf(plan.field(pb::Value::kListValueFieldNumber - 1)),
+                            depth);
+    }
+  }
   const pb::Reflection* reflection = plan.ReflectionOf(message);
   const FD* field = reflection->GetOneofFieldDescriptor(message, plan.descriptor->oneof_decl(0));
   if (field == nullptr) return Fail("Value has no kind set");

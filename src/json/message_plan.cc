@@ -4,6 +4,8 @@
 #include <cstring>
 #include <mutex>
 
+#include <google/protobuf/descriptor.pb.h>
+
 #include "json/json_output.h"
 
 namespace grpcgw::json_internal {
@@ -115,6 +117,20 @@ std::unique_ptr<MessagePlan> BuildPlan(const pb::Descriptor* descriptor) {
     FieldPlan& f = plan->fields[static_cast<size_t>(plan->by_number[i]->field->index())];
     f.order = static_cast<int>(i);
     if (f.field->json_name() == f.field->camelcase_name()) f.sure_json_name = f.field->json_name();
+  }
+  if (prototype != nullptr && descriptor->map_key() == nullptr && plan->well_known == WellKnown::kNone) {
+    if (const size_t object_size = GeneratedObjectSize(*prototype); object_size != 0) {
+      for (int i = 0; i < plan->field_count; ++i) {
+        FieldPlan& f = plan->fields[static_cast<size_t>(i)];
+        if (f.is_map || f.is_repeated || f.in_oneof || f.field->options().weak()) continue;
+        if (f.has_presence && f.kind != ValueKind::kMessage) continue;
+        f.storage = FindFieldStorage(*prototype, f.field, object_size);
+        if (f.kind == ValueKind::kMessage) f.presence_by_pointer = PresenceIsPointer(*prototype, f.field, f.storage);
+      }
+    }
+  }
+  if (prototype != nullptr && descriptor->map_key() != nullptr) {
+    plan->map_entry_layout = MapEntryLayout::Build(*prototype);
   }
   if (prototype != nullptr && plan->well_known == WellKnown::kNone && plan->field_count >= kMinScannedFields) {
     std::vector<const FD*> fields;

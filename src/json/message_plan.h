@@ -2,7 +2,10 @@
 // about it, worked out once per type instead of once per field per call: its
 // well-known-type form, for each field the kind of JSON value it holds and
 // its member key already quoted for both naming options, and the names input
-// may use for its fields.
+// may use for its fields. For a compiled-in type it also holds what was
+// learned by observation about the generated class (see presence_scan.h and
+// map_entry_layout.h): which fields may be set, where singular fields and
+// map entries keep their values.
 //
 // Plans of types from the generated descriptor pool (compiled-in messages)
 // live for the whole program and are shared by all threads. Plans of other
@@ -23,6 +26,7 @@
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/message.h>
 
+#include "json/map_entry_layout.h"
 #include "json/presence_scan.h"
 #include "json/well_known.h"
 
@@ -73,6 +77,14 @@ struct FieldPlan {
   // field-number order, so the parser tries the next field's name first.
   std::string sure_json_name;
   int order = 0;  // position in MessagePlan::by_number
+  // For a type of the generated pool: where the object keeps the value of
+  // this field, for singular fields without presence (proto3 scalars and
+  // strings) and message fields (the pointer), outside oneofs; -1 when it
+  // is not known. Only for messages of the generated class itself.
+  int storage = -1;
+  // A message field with a storage that is set exactly when its pointer is
+  // not null (no has-bit).
+  bool presence_by_pointer = false;
   std::string proto_key;
   // When both keys have at most kPaddedKey bytes: the keys again, [0] json
   // and [1] proto, zero-padded so that a fixed-size copy of kPaddedKey bytes
@@ -109,6 +121,10 @@ struct MessagePlan {
   // without asking each (bits stand for entries of by_number); null when
   // the type is small or cannot be scanned.
   std::unique_ptr<PresenceScan> presence_scan;
+
+  // For the generated entry type of a map: where its key and value live;
+  // null when they cannot be read directly.
+  std::unique_ptr<MapEntryLayout> map_entry_layout;
 
   // The reflection of `message` (of this type). Cheaper than
   // message.GetReflection() for compiled-in messages, which pays a

@@ -2,6 +2,10 @@
 
 #include <google/protobuf/arena.h>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 #include <algorithm>
 #include <cstring>
 #include <string>
@@ -21,11 +25,9 @@ uint64_t WordAt(const pb::Message& message, size_t word) {
   return value;
 }
 
-// The size of the generated class of `prototype` in bytes, measured two
-// ways (reflection's count of a fresh message's space, and the distance
-// between a message and the next allocation on an arena); 0 when they
-// disagree or the size is not a whole number of words.
-size_t ObjectSize(const pb::Message& prototype) {
+}  // namespace
+
+size_t GeneratedObjectSize(const pb::Message& prototype) {
   std::unique_ptr<pb::Message> fresh(prototype.New());
   const size_t used = fresh->SpaceUsedLong();
   if (used == 0 || used % 8 != 0 || used > kMaxObjectBytes) return 0;
@@ -37,6 +39,8 @@ size_t ObjectSize(const pb::Message& prototype) {
   if (next < object || static_cast<size_t>(next - object) != used) return 0;
   return used;
 }
+
+namespace {
 
 // Makes `field` of `message` set: a value other than the default (or, with
 // `default_value`, the default, which marks presence where the field tracks
@@ -97,7 +101,7 @@ std::unique_ptr<PresenceScan> PresenceScan::Build(const pb::Message& prototype,
   if (field_count == 0 || field_count > kMaxFields) return nullptr;
   // The scan reads the object from the address of its Message base.
   if (dynamic_cast<const void*>(&prototype) != static_cast<const void*>(&prototype)) return nullptr;
-  const size_t size = ObjectSize(prototype);
+  const size_t size = GeneratedObjectSize(prototype);
   if (size == 0) return nullptr;
   const size_t words = size / 8;
 
@@ -168,6 +172,9 @@ std::unique_ptr<PresenceScan> PresenceScan::Build(const pb::Message& prototype,
   }
   if (first > last) return nullptr;
   auto scan = std::unique_ptr<PresenceScan>(new PresenceScan);
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+  scan->use_avx2_ = __builtin_cpu_supports("avx2");
+#endif
   scan->first_word_ = first;
   scan->mask_words_ = mask_words;
   for (size_t w = first; w <= last; ++w) scan->reference_.push_back(WordAt(*reference, w));
@@ -176,23 +183,21 @@ std::unique_ptr<PresenceScan> PresenceScan::Build(const pb::Message& prototype,
   return scan;
 }
 
-void PresenceScan::Candidates(const pb::Message& message, uint64_t* candidates) const {
-  const size_t mask_words = static_cast<size_t>(mask_words_);
-  std::memset(candidates, 0, mask_words * sizeof(uint64_t));
-  const char* base = reinterpret_cast<const char*>(&message) + first_word_ * 8;
-  const size_t count = reference_.size();
-  const uint64_t* reference = reference_.data();
-  const uint64_t* masks = masks_.data();
-  auto add = [&](size_t w) {
+namespace {
+
+// Ors into `candidates` the masks of the scanned words that differ from the
+// reference, from word `w` on (the plain version, for any CPU).
+void AddChangedWords(const char* base, const uint64_t* reference, const uint64_t* masks, size_t mask_words,
+                     size_t w, size_t count, uint64_t* candidates) {
+  auto add = [&](size_t i) {
     uint64_t value;
-    std::memcpy(&value, base + w * 8, 8);
-    if (value == reference[w]) return;
-    const uint64_t* mask = masks + w * mask_words;
+    std::memcpy(&value, base + i * 8, 8);
+    if (value == reference[i]) return;
+    const uint64_t* mask = masks + i * mask_words;
     for (size_t k = 0; k < mask_words; ++k) candidates[k] |= mask[k];
   };
   // Blocks of eight words, compared at once; most are unchanged.
   constexpr size_t kBlock = 8;
-  size_t w = 0;
   for (; w + kBlock <= count; w += kBlock) {
     uint64_t values[kBlock];
     std::memcpy(values, base + w * 8, sizeof values);
@@ -202,6 +207,46 @@ void PresenceScan::Candidates(const pb::Message& message, uint64_t* candidates) 
     for (size_t i = 0; i < kBlock; ++i) add(w + i);
   }
   for (; w < count; ++w) add(w);
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define GRPCGW_PRESENCE_AVX2 1
+// The same with AVX2: 16 words a step, one branch per step, and the changed
+// words of a step found as a bit mask.
+__attribute__((target("avx2"))) void AddChangedWordsAvx2(const char* base, const uint64_t* reference,
+                                                         const uint64_t* masks, size_t mask_words, size_t count,
+                                                         uint64_t* candidates) {
+  size_t w = 0;
+  for (; w + 16 <= count; w += 16) {
+    uint32_t same = 0;
+    for (int g = 0; g < 4; ++g) {
+      const __m256i value = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(base + (w + 4 * g) * 8));
+      const __m256i expected = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(reference + w + 4 * g));
+      same |= static_cast<uint32_t>(_mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpeq_epi64(value, expected))))
+              << (4 * g);
+    }
+    for (uint32_t changed = ~same & 0xFFFF; changed != 0; changed &= changed - 1) {
+      const uint64_t* mask = masks + (w + static_cast<size_t>(__builtin_ctz(changed))) * mask_words;
+      for (size_t k = 0; k < mask_words; ++k) candidates[k] |= mask[k];
+    }
+  }
+  AddChangedWords(base, reference, masks, mask_words, w, count, candidates);
+}
+#endif
+
+}  // namespace
+
+void PresenceScan::Candidates(const pb::Message& message, uint64_t* candidates) const {
+  const size_t mask_words = static_cast<size_t>(mask_words_);
+  std::memset(candidates, 0, mask_words * sizeof(uint64_t));
+  const char* base = reinterpret_cast<const char*>(&message) + first_word_ * 8;
+#ifdef GRPCGW_PRESENCE_AVX2
+  if (use_avx2_) {
+    AddChangedWordsAvx2(base, reference_.data(), masks_.data(), mask_words, reference_.size(), candidates);
+    return;
+  }
+#endif
+  AddChangedWords(base, reference_.data(), masks_.data(), mask_words, 0, reference_.size(), candidates);
 }
 
 }  // namespace grpcgw::json_internal

@@ -32,6 +32,12 @@
 
 namespace grpcgw::json_internal {
 
+// The size of the generated class of `prototype` in bytes, measured two
+// ways (reflection's count of a fresh message's space, and the distance
+// between a message and the next allocation on an arena); 0 when they
+// disagree, the size is not a whole number of words, or it is over 64 KiB.
+size_t GeneratedObjectSize(const google::protobuf::Message& prototype);
+
 class PresenceScan {
  public:
   // Up to this many fields (bits of a candidate set).
@@ -57,6 +63,7 @@ class PresenceScan {
   // For each scanned word, mask_words_ words: the fields it belongs to.
   std::vector<uint64_t> masks_;
   int mask_words_ = 0;
+  bool use_avx2_ = false;  // the CPU has AVX2
 };
 
 }  // namespace grpcgw::json_internal

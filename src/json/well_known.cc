@@ -29,25 +29,33 @@ bool IsNullValueEnum(const pb::EnumDescriptor* descriptor) {
 }
 
 std::unique_ptr<pb::Message> AnyResolver::New(std::string_view type_url) {
+  // Messages often hold many Anys of a few types.
+  for (const auto& [url, prototype] : recent_) {
+    if (url == type_url) return std::unique_ptr<pb::Message>(prototype->New());
+  }
+  const pb::Message* prototype = Prototype(type_url);
+  if (prototype == nullptr) return nullptr;
+  if (recent_.size() < kRecent) recent_.emplace_back(std::string(type_url), prototype);
+  return std::unique_ptr<pb::Message>(prototype->New());
+}
+
+const pb::Message* AnyResolver::Prototype(std::string_view type_url) {
   size_t slash = type_url.rfind('/');
   if (slash == std::string_view::npos) return nullptr;
   std::string name(type_url.substr(slash + 1));
   const pb::DescriptorPool* pool = root_.GetDescriptor()->file()->pool();
   const pb::Descriptor* descriptor = pool->FindMessageTypeByName(name);
   if (descriptor == nullptr) return nullptr;
-  const pb::Message* prototype = nullptr;
   if (descriptor->file()->pool() == pb::DescriptorPool::generated_pool()) {
-    prototype = pb::MessageFactory::generated_factory()->GetPrototype(descriptor);
-  } else {
-    // The root is a dynamic message; its factory makes types of its pool.
-    prototype = root_.GetReflection()->GetMessageFactory()->GetPrototype(descriptor);
-    if (prototype == nullptr) {
-      if (!dynamic_factory_) dynamic_factory_ = std::make_unique<pb::DynamicMessageFactory>(pool);
-      prototype = dynamic_factory_->GetPrototype(descriptor);
-    }
+    return pb::MessageFactory::generated_factory()->GetPrototype(descriptor);
   }
-  if (prototype == nullptr) return nullptr;
-  return std::unique_ptr<pb::Message>(prototype->New());
+  // The root is a dynamic message; its factory makes types of its pool.
+  const pb::Message* prototype = root_.GetReflection()->GetMessageFactory()->GetPrototype(descriptor);
+  if (prototype == nullptr) {
+    if (!dynamic_factory_) dynamic_factory_ = std::make_unique<pb::DynamicMessageFactory>(pool);
+    prototype = dynamic_factory_->GetPrototype(descriptor);
+  }
+  return prototype;
 }
 
 }  // namespace grpcgw::json_internal

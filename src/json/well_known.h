@@ -4,7 +4,10 @@
 #define GRPCGW_SRC_JSON_WELL_KNOWN_H_
 
 #include <memory>
+#include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/message.h>
@@ -42,8 +45,14 @@ class AnyResolver {
   std::unique_ptr<google::protobuf::Message> New(std::string_view type_url);
 
  private:
+  const google::protobuf::Message* Prototype(std::string_view type_url);
+
+  static constexpr size_t kRecent = 8;
+
   const google::protobuf::Message& root_;
   std::unique_ptr<google::protobuf::MessageFactory> dynamic_factory_;
+  // The type URLs resolved last, with their prototypes.
+  std::vector<std::pair<std::string, const google::protobuf::Message*>> recent_;
 };
 
 }  // namespace grpcgw::json_internal

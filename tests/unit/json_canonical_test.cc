@@ -5,10 +5,14 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <random>
+#include <string>
 #include <vector>
 
 #include <google/protobuf/any.pb.h>
 #include <google/protobuf/struct.pb.h>
+
+#include <rapidjson/document.h>
 
 #include "grpcgw/json.h"
 #include "json_test.pb.h"
@@ -79,6 +83,14 @@ TEST_CASE("integer map keys are decimal digits, and two spellings of one number 
     for (int i = 0; i < 100; ++i) json += "\"" + std::to_string(i) + "\": 1, ";
     json += R"("-0": 2}})";
     CheckRefused(json, "[\"-0\"]");
+    // Many string keys (a map, a Struct): the first key that repeats an
+    // earlier one is named.
+    for (const char* field : {"mapStringString", "optionalStruct"}) {
+      std::string many = std::string("{\"") + field + "\": {";
+      for (int i = 0; i < 100; ++i) many += "\"k" + std::to_string(i) + "\": \"v\", ";
+      many += R"("k100": "x", "k42": "x", "k7": "y"}})";
+      CheckRefused(many, "[\"k42\"]");
+    }
   }
   SECTION("the accepted spellings") {
     TestAllTypes message;
@@ -200,6 +212,77 @@ TEST_CASE("equal messages print the same bytes whatever order their maps were fi
   CHECK(Print(rotated) == expected);
   CHECK(Print(reserialized) == expected);
   CHECK(Print(reparsed) == expected);
+}
+
+TEST_CASE("large maps of every key type print in key order with their values", "[json]") {
+  // Enough entries for the printer's radix sort, keys spread over the whole
+  // range of their type (negative, past 2^32, sharing long prefixes).
+  constexpr int kEntries = 700;
+  std::mt19937_64 rng(20261204);
+  TestAllTypes m;
+  std::vector<std::string> strings;
+  std::vector<int32_t> int32s;
+  std::vector<int64_t> int64s;
+  std::vector<uint64_t> uint64s;
+  for (int i = 0; i < kEntries; ++i) {
+    const uint64_t bits = rng();
+    int32s.push_back(static_cast<int32_t>(bits >> (i % 3 == 0 ? 40 : 32)));
+    int64s.push_back(static_cast<int64_t>(i % 2 ? bits : bits >> 20));
+    uint64s.push_back(i % 4 == 0 ? bits >> 50 : bits);
+    // Shared prefixes longer and shorter than 8 bytes, and raw bytes above
+    // 0x7F (UTF-8), which must sort as unsigned.
+    std::string key = i % 3 == 0 ? "common-prefix-" : (i % 3 == 1 ? "ab" : "\xC3\xA9t\xC3\xA9");
+    key += std::to_string(bits % 1000);
+    if (i % 5 == 0 && i % 3 != 2) key.resize(key.size() / 2);
+    strings.push_back(key);
+  }
+  for (int i = 0; i < kEntries; ++i) {
+    const size_t k = static_cast<size_t>(i);
+    (*m.mutable_map_int32_int32())[int32s[k]] = i;
+    (*m.mutable_map_int64_int64())[int64s[k]] = i;
+    (*m.mutable_map_uint64_uint64())[uint64s[k]] = static_cast<uint64_t>(i);
+    (*m.mutable_map_string_string())[strings[k]] = std::to_string(i);
+    (*m.mutable_map_string_nested_message())[strings[k]].set_a(i);
+  }
+  const std::string json = Print(m);
+  rapidjson::Document dom;
+  dom.Parse(json.c_str());
+  REQUIRE_FALSE(dom.HasParseError());
+  // Each map's member names, in printed order, are its keys sorted.
+  auto keys_of = [&](const char* member) {
+    std::vector<std::string> keys;
+    const rapidjson::Value& object = dom[member];
+    for (auto it = object.MemberBegin(); it != object.MemberEnd(); ++it) {
+      keys.emplace_back(it->name.GetString(), it->name.GetStringLength());
+    }
+    return keys;
+  };
+  auto expect_sorted = [&](auto values, const char* member) {
+    std::sort(values.begin(), values.end());
+    values.erase(std::unique(values.begin(), values.end()), values.end());
+    std::vector<std::string> expected;
+    for (const auto& v : values) {
+      if constexpr (std::is_same_v<std::decay_t<decltype(v)>, std::string>) {
+        expected.push_back(v);
+      } else {
+        expected.push_back(std::to_string(v));
+      }
+    }
+    CHECK(keys_of(member) == expected);
+  };
+  expect_sorted(int32s, "mapInt32Int32");
+  expect_sorted(int64s, "mapInt64Int64");
+  expect_sorted(uint64s, "mapUint64Uint64");
+  expect_sorted(strings, "mapStringString");
+  expect_sorted(strings, "mapStringNestedMessage");
+  // And each key still has its own value.
+  for (const auto& [key, value] : m.map_int32_int32()) {
+    CHECK(dom["mapInt32Int32"][std::to_string(key).c_str()].GetInt() == value);
+  }
+  for (const auto& [key, value] : m.map_string_string()) {
+    CHECK(dom["mapStringString"][key.c_str()].GetString() == value);
+    CHECK(dom["mapStringNestedMessage"][key.c_str()]["a"].GetInt() == m.map_string_nested_message().at(key).a());
+  }
 }
 
 }  // namespace

@@ -182,6 +182,37 @@ TEST_CASE("print honours presence in proto2 and emit_unpopulated", "[json]") {
   CHECK(json.find("explicitInt32") == std::string::npos);
 }
 
+TEST_CASE("print leaves out sub-messages that were set and cleared again", "[json]") {
+  // A proto2 message field keeps its sub-message object when cleared (only
+  // its has-bit goes); a proto3 one drops it. Either way it is not set.
+  auto print = [](const google::protobuf::Message& message) {
+    std::string json;
+    REQUIRE(grpcgw::MessageToJson(message, &json).ok());
+    return json;
+  };
+  Proto2Message proto2;
+  proto2.set_required_int32(1);
+  proto2.mutable_optional_inner()->set_x(4);
+  proto2.clear_optional_inner();
+  CHECK(print(proto2) == R"({"requiredInt32":1})");
+  proto2.mutable_optional_inner()->set_x(5);
+  proto2.Clear();
+  CHECK(print(proto2) == "{}");
+  google::protobuf::Arena arena;
+  auto* on_arena = google::protobuf::Arena::CreateMessage<Proto2Message>(&arena);
+  on_arena->mutable_optional_inner();
+  CHECK(print(*on_arena) == R"({"optionalInner":{}})");
+  on_arena->Clear();
+  CHECK(print(*on_arena) == "{}");
+  TestAllTypes proto3;
+  proto3.mutable_optional_nested_message()->set_a(1);
+  proto3.mutable_recursive_message();
+  CHECK(print(proto3) == R"({"optionalNestedMessage":{"a":1},"recursiveMessage":{}})");
+  proto3.clear_optional_nested_message();
+  proto3.Clear();
+  CHECK(print(proto3) == "{}");
+}
+
 TEST_CASE("print fails on strings that are not UTF-8 and on deep nesting", "[json]") {
   Proto2Message bad_utf8;  // proto2 strings are not checked by protobuf
   bad_utf8.set_optional_string("\xC3\x28");
