@@ -1449,6 +1449,9 @@ HttpServer::HttpServer(const HttpServerOptions& options)
   // same JSON body as the gateway's own errors.
   set_error_handler([](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty() || res.content_provider_) return;
+    // The JSON body goes out whole: httplib would apply the request's Range
+    // to it. `req` is process_request's own (non-const) Request.
+    const_cast<httplib::Request&>(req).ranges.clear();
     std::string message = res.status == 404 ? "no route for " + req.method + " " + req.path
                                             : internal::ReasonPhrase(res.status);
     res.set_content("{\"code\":" + std::to_string(GrpcCodeForHttpStatus(res.status)) +

@@ -739,6 +739,62 @@ TEST_CASE("FieldMask paths in the query must name fields of the mask's target", 
   }
 }
 
+TEST_CASE("gateway responses ignore Range; user routes keep it", "[unary][range]") {
+  ServerConfig config;
+  config.setup = [](grpcgw::HttpServer& http, grpc::Server&) {
+    http.Get("/file", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content("0123456789", "text/plain");
+    });
+  };
+  TestServer server(config);
+  struct Row {
+    const char* name;
+    const char* method;
+    std::string target;
+    int status;
+    int code;  // of the JSON error body; 0 for a success
+  };
+  const std::vector<Row> rows = {
+      {"a bad query value (400)", "GET", "/v1/types?f_int32=abc", 400, 3},
+      {"an error from the service (404)", "GET", "/v1/status/5?message=gone", 404, 5},
+      {"a method the path does not allow (405)", "PUT", "/v1/shelves/s1/books", 405, 12},
+      {"no route (404)", "GET", "/no/such/route", 404, 5},
+      {"a success", "GET", "/v1/books/b1", 200, 0},
+  };
+  for (const Row& row : rows) {
+    for (const char* range : {"bytes=0-5", "bytes=0-1,3-4", "bytes=-3"}) {
+      DYNAMIC_SECTION(row.name << ", Range: " << range) {
+        RawConnection conn(server.port());
+        REQUIRE(conn.Send(std::string(row.method) + " " + row.target +
+                          " HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nRange: " + range + "\r\n\r\n"));
+        RawResponse res;
+        REQUIRE(conn.ReadResponse(&res, 5s));
+        INFO("status " << res.status << ", body " << res.body);
+        CHECK(res.status == row.status);
+        CHECK_FALSE(res.has_header("Content-Range"));
+        CHECK(res.header("Content-Type").find("application/json") == 0);
+        if (row.code == 0) {
+          auto book = ParseBody<e2e::Book>(res.body);
+          CHECK(book.name() == "b1");
+        } else {
+          ErrorBody e = ParseErrorBody(res.body);
+          CHECK(e.valid);
+          CHECK(e.code == row.code);
+        }
+      }
+    }
+  }
+  SECTION("a user route still answers 206 with the range") {
+    RawConnection conn(server.port());
+    REQUIRE(conn.Send("GET /file HTTP/1.1\r\nHost: x\r\nRange: bytes=2-4\r\n\r\n"));
+    RawResponse res;
+    REQUIRE(conn.ReadResponse(&res, 5s));
+    CHECK(res.status == 206);
+    CHECK(res.header("Content-Range") == "bytes 2-4/10");
+    CHECK(res.body == "234");
+  }
+}
+
 TEST_CASE("google.api.HttpBody travels as raw bytes both ways", "[unary]") {
   TestServer server;
   httplib::Client client = server.Client();
