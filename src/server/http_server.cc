@@ -60,8 +60,8 @@ using internal::kWritable;
 // (POLLNVAL included).
 constexpr int kNotReady = ~(kReadable | kWritable);
 
-// The gRPC code an HTTP status made by httplib itself stands for, for the
-// JSON error body.
+// The gRPC code an HTTP status made by the front door or by httplib itself
+// stands for, for the JSON error body.
 int GrpcCodeForHttpStatus(int status) {
   switch (status) {
     case 400: return 3;   // INVALID_ARGUMENT
@@ -73,11 +73,14 @@ int GrpcCodeForHttpStatus(int status) {
     case 413: return 8;   // RESOURCE_EXHAUSTED
     case 414: return 8;
     case 415: return 3;
+    case 416: return 11;  // OUT_OF_RANGE (a Range that cannot be satisfied)
+    case 417: return 9;   // an Expect the server does not meet
     case 429: return 8;
     case 431: return 8;   // request head over the limits, like 413 and 414
     case 501: return 12;
     case 503: return 14;  // UNAVAILABLE
     case 504: return 4;
+    case 505: return 12;  // an HTTP version the server does not implement
     default: return status >= 500 ? 13 : 2;  // INTERNAL / UNKNOWN
   }
 }
