@@ -42,6 +42,7 @@
 #include "server/task_queue.h"
 #include "server/tls.h"
 #include "server/transport.h"
+#include "text/quote.h"
 
 namespace grpcgw {
 namespace {
@@ -83,28 +84,6 @@ int GrpcCodeForHttpStatus(int status) {
     case 505: return 12;  // an HTTP version the server does not implement
     default: return status >= 500 ? 13 : 2;  // INTERNAL / UNKNOWN
   }
-}
-
-std::string JsonQuote(const std::string& s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out + "\"";
 }
 
 // httplib reads a request body by its own reading of the framing headers,
@@ -1070,7 +1049,7 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
     shard_.loop->CancelTimer(timer_);
     timer_ = EventLoop::NoTimer();
     std::string body = "{\"code\":" + std::to_string(GrpcCodeForHttpStatus(status)) +
-                       ",\"message\":" + JsonQuote(message) + ",\"details\":[]}";
+                       ",\"message\":" + internal::QuoteJson(message) + ",\"details\":[]}";
     Write("HTTP/1.1 " + std::to_string(status) + " " + ReasonPhrase(status) +
           "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
           "\r\nConnection: close\r\n\r\n" + body);
@@ -1458,7 +1437,7 @@ HttpServer::HttpServer(const HttpServerOptions& options)
     std::string message = res.status == 404 ? "no route for " + req.method + " " + req.path
                                             : internal::ReasonPhrase(res.status);
     res.set_content("{\"code\":" + std::to_string(GrpcCodeForHttpStatus(res.status)) +
-                        ",\"message\":" + JsonQuote(message) + ",\"details\":[]}",
+                        ",\"message\":" + internal::QuoteJson(message) + ",\"details\":[]}",
                     "application/json");
   });
 }
