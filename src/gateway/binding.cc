@@ -6,6 +6,7 @@
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 
+#include "json/text_codec.h"
 #include "text/quote.h"
 
 namespace grpcgw {
@@ -141,43 +142,52 @@ std::string JsonValueFor(const FD* field, std::string_view text) {
   return out;
 }
 
-// "fooBar.baz_qux" -> "foo_bar.baz_qux".
-std::string SnakeCasePath(std::string_view path) {
-  std::string out;
-  for (const char c : path) {
-    if (c >= 'A' && c <= 'Z') {
-      out.push_back('_');
-      out.push_back(static_cast<char>(c - 'A' + 'a'));
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out;
-}
-
-void AddFieldMaskPaths(std::string_view text, pb::Message* mask) {
+// Adds the comma-separated paths of `text` to *mask, each in proto
+// (snake_case) or JSON (lowerCamelCase) spelling, stored in proto spelling.
+// Each path must name a field of `target` (through singular message fields)
+// and have a JSON form, so that the mask can be printed back.
+grpc::Status AddFieldMaskPaths(std::string_view text, const pb::Descriptor* target,
+                               const std::string& what, pb::Message* mask) {
   const FD* paths = mask->GetDescriptor()->FindFieldByNumber(1);
   size_t start = 0;
   while (start <= text.size()) {
     size_t comma = text.find(',', start);
     if (comma == std::string_view::npos) comma = text.size();
     const std::string_view item = text.substr(start, comma - start);
-    if (!item.empty()) mask->GetReflection()->AddString(mask, paths, SnakeCasePath(item));
     start = comma + 1;
+    if (item.empty()) continue;
+    std::string path;
+    if (item.find('_') != std::string_view::npos) {
+      path.assign(item);  // proto spelling
+    } else {
+      json_internal::FieldMaskPathFromJson(item, &path);  // cannot fail without '_'
+    }
+    const std::string quoted = "FieldMask path " + QuoteForMessage(item, kQuoteLimit);
+    FieldChain chain;
+    std::string problem;
+    if (Resolve(target, path, false, &chain, &problem) != Resolution::kOk) {
+      return InvalidArgument(what + ": " + quoted + ": " + problem);
+    }
+    std::string json;
+    if (!json_internal::FieldMaskPathToJson(path, &json)) {
+      return InvalidArgument(what + ": " + quoted + " has no lowerCamelCase JSON form");
+    }
+    mask->GetReflection()->AddString(mask, paths, std::move(path));
   }
+  return grpc::Status::OK;
 }
 
 // Sets (singular) or appends to (repeated) `field` of *message from `text`.
 // `what` names the source in errors: `query parameter "count"`.
+// A FieldMask's paths must name fields of `mask_target`.
 grpc::Status SetFromText(pb::Message* message, const FD* field, std::string_view text,
                          const std::string& name, const std::string& what,
-                         const JsonOptions& options) {
+                         const JsonOptions& options, const pb::Descriptor* mask_target) {
   if (field->cpp_type() == FD::CPPTYPE_MESSAGE && IsFieldMask(field->message_type())) {
     const pb::Reflection* reflection = message->GetReflection();
     pb::Message* mask = field->is_repeated() ? reflection->AddMessage(message, field)
                                              : reflection->MutableMessage(message, field);
-    AddFieldMaskPaths(text, mask);
-    return grpc::Status::OK;
+    return AddFieldMaskPaths(text, mask_target, what, mask);
   }
   grpc::Status status = MergeJsonValueToField(JsonValueFor(field, text), message, field, name, options);
   if (status.ok()) return status;
@@ -287,6 +297,14 @@ grpc::Status BindingPlan::Compile(const pb::Descriptor* request_type, const Path
   return grpc::Status::OK;
 }
 
+const pb::Descriptor* BindingPlan::mask_target() const {
+  if (body_ == Body::kField && !body_field_->is_repeated() &&
+      body_field_->cpp_type() == FD::CPPTYPE_MESSAGE) {
+    return body_field_->message_type();
+  }
+  return request_type_;
+}
+
 grpc::Status BindingPlan::BindPathVariables(const PathVariables& variables,
                                             pb::Message* request) const {
   if (variables.size() != variables_.size()) {
@@ -309,7 +327,7 @@ grpc::Status BindingPlan::BindPathVariables(const PathVariables& variables,
     const bool whole_mask =
         leaf->cpp_type() == FD::CPPTYPE_MESSAGE && IsFieldMask(leaf->message_type());
     if (!leaf->is_repeated() || whole_mask) {
-      grpc::Status status = SetFromText(message, leaf, value, name, what, options);
+      grpc::Status status = SetFromText(message, leaf, value, name, what, options, mask_target());
       if (!status.ok()) return status;
       continue;
     }
@@ -320,7 +338,7 @@ grpc::Status BindingPlan::BindPathVariables(const PathVariables& variables,
       if (comma == std::string::npos) comma = value.size();
       grpc::Status status =
           SetFromText(message, leaf, std::string_view(value).substr(start, comma - start), name,
-                      what, options);
+                      what, options, mask_target());
       if (!status.ok()) return status;
       start = comma + 1;
     }
@@ -404,7 +422,7 @@ grpc::Status BindingPlan::BindQueryParameters(const QueryParameters& params, boo
     if (!status.ok()) return status;
 
     if (!leaf->is_map()) {
-      status = SetFromText(message, leaf, value, key, what, options);
+      status = SetFromText(message, leaf, value, key, what, options, mask_target());
       if (!status.ok()) return status;
       continue;
     }
@@ -417,9 +435,9 @@ grpc::Status BindingPlan::BindQueryParameters(const QueryParameters& params, boo
                              ") and cannot be set from text");
     }
     pb::Message* entry = message->GetReflection()->AddMessage(message, leaf);
-    status = SetFromText(entry, key_field, map_key, key, what + " (map key)", options);
+    status = SetFromText(entry, key_field, map_key, key, what + " (map key)", options, mask_target());
     if (!status.ok()) return status;
-    status = SetFromText(entry, value_field, value, key, what, options);
+    status = SetFromText(entry, value_field, value, key, what, options, mask_target());
     if (!status.ok()) return status;
     ReplaceEarlierEntry(message, leaf);
   }

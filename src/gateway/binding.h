@@ -20,6 +20,9 @@
 //  - google.protobuf.Timestamp (RFC 3339), Duration ("1.5s"), wrappers (their
 //    wrapped type); FieldMask as a comma-separated list of paths, in proto
 //    (snake_case) or JSON (lowerCamelCase) spelling, stored as proto paths;
+//    each path must name a field (through singular message fields) of the
+//    mask's target: the body field's message for a message body field
+//    (`body: "book"`: paths of Book), else the request message;
 //  - a repeated field: one element per query parameter occurrence, or, for a
 //    path variable, one element per comma-separated item.
 // Query parameter names are dotted field paths in proto or JSON names
@@ -116,6 +119,9 @@ class BindingPlan {
 
  private:
   enum class Body { kNone, kField, kWholeRequest };
+
+  // The message whose fields FieldMask paths from text name.
+  const google::protobuf::Descriptor* mask_target() const;
 
   const google::protobuf::Descriptor* request_type_ = nullptr;
   std::vector<FieldChain> variables_;

@@ -182,6 +182,11 @@ httplib::Server::HandlerResponse GatewayDispatch::Handle(const httplib::Request&
   std::string error;
   Router::Outcome outcome = router_.Lookup(req.method, path, &match, &allowed, &error);
   if (outcome == Router::Outcome::kNotFound) return httplib::Server::HandlerResponse::Unhandled;
+  // httplib applies the request's Range to the response it writes next
+  // (slicing the body, 206, Content-Range); a gateway response is always
+  // whole. `req` is process_request's own (non-const) Request, whose ranges
+  // it reads after this handler.
+  const_cast<httplib::Request&>(req).ranges.clear();
   if (outcome == Router::Outcome::kMethodNotAllowed && req.method == "GET" && IsWebSocketUpgrade(req)) {
     outcome = RouteWebSocketUpgrade(path, allowed, &match);
   }

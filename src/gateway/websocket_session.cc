@@ -348,8 +348,19 @@ void ServeWebSocket(RequestContext& ctx) {
   result.status = handshake.status;
   result.accept_key = handshake.accept_key;
   result.subprotocol = handshake.subprotocol;
+  // The headers the request hook and CORS put on the response go on the
+  // 101 as on any other response, but for those the handshake writes itself
+  // and body framing (a 101 has no body). httplib::Headers compares names
+  // ignoring case.
+  httplib::Headers headers = ctx.res.headers;
+  for (const char* name : {"Upgrade", "Connection", "Sec-WebSocket-Accept", "Sec-WebSocket-Protocol",
+                           "Sec-WebSocket-Extensions", "Content-Length", "Transfer-Encoding"}) {
+    headers.erase(name);
+  }
   ctx.conn.TakeOver();
-  if (!ctx.conn.WriteAll(BuildHandshakeResponse(result, {}))) return;  // the client left
+  if (!ctx.conn.WriteAll(BuildHandshakeResponse(result, {headers.begin(), headers.end()}))) {
+    return;  // the client left
+  }
 
   const MethodSpec& method = *ctx.binding.method;
   std::shared_ptr<StreamCall> call;

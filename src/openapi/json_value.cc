@@ -1,6 +1,6 @@
 #include "openapi/json_value.h"
 
-#include <cstdio>
+#include "text/quote.h"
 
 namespace grpcgw {
 namespace openapi {
@@ -26,31 +26,6 @@ void JsonValue::Push(JsonValue item) {
   items_.push_back(std::move(item));
 }
 
-std::string JsonValue::Quote(const std::string& text) {
-  std::string out = "\"";
-  for (unsigned char c : text) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      default:
-        if (c < 0x20) {
-          char escaped[8];
-          std::snprintf(escaped, sizeof(escaped), "\\u%04x", c);
-          out += escaped;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  out += '"';
-  return out;
-}
-
 std::string JsonValue::Write() const {
   std::string out;
   WriteTo(&out, 0);
@@ -65,7 +40,7 @@ void JsonValue::WriteTo(std::string* out, int indent) const {
     case Type::kNull: *out += "null"; return;
     case Type::kBool: *out += bool_ ? "true" : "false"; return;
     case Type::kInt: *out += std::to_string(int_); return;
-    case Type::kString: *out += Quote(string_); return;
+    case Type::kString: *out += internal::QuoteJson(string_); return;
     case Type::kArray: {
       if (items_.empty()) {
         *out += "[]";
@@ -100,7 +75,7 @@ void JsonValue::WriteTo(std::string* out, int indent) const {
       }
       *out += "{\n";
       for (size_t i = 0; i < members_.size(); ++i) {
-        *out += pad + Quote(members_[i].first) + ": ";
+        *out += pad + internal::QuoteJson(members_[i].first) + ": ";
         members_[i].second.WriteTo(out, indent + 2);
         *out += i + 1 < members_.size() ? ",\n" : "\n";
       }

@@ -57,9 +57,6 @@ class JsonValue {
   // stay on one line.
   std::string Write() const;
 
-  // The JSON string literal of `text` (quotes included).
-  static std::string Quote(const std::string& text);
-
  private:
   void WriteTo(std::string* out, int indent) const;
 

@@ -42,6 +42,7 @@
 #include "server/task_queue.h"
 #include "server/tls.h"
 #include "server/transport.h"
+#include "text/quote.h"
 
 namespace grpcgw {
 namespace {
@@ -60,8 +61,8 @@ using internal::kWritable;
 // (POLLNVAL included).
 constexpr int kNotReady = ~(kReadable | kWritable);
 
-// The gRPC code an HTTP status made by httplib itself stands for, for the
-// JSON error body.
+// The gRPC code an HTTP status made by the front door or by httplib itself
+// stands for, for the JSON error body.
 int GrpcCodeForHttpStatus(int status) {
   switch (status) {
     case 400: return 3;   // INVALID_ARGUMENT
@@ -73,35 +74,16 @@ int GrpcCodeForHttpStatus(int status) {
     case 413: return 8;   // RESOURCE_EXHAUSTED
     case 414: return 8;
     case 415: return 3;
+    case 416: return 11;  // OUT_OF_RANGE (a Range that cannot be satisfied)
+    case 417: return 9;   // an Expect the server does not meet
     case 429: return 8;
     case 431: return 8;   // request head over the limits, like 413 and 414
     case 501: return 12;
     case 503: return 14;  // UNAVAILABLE
     case 504: return 4;
+    case 505: return 12;  // an HTTP version the server does not implement
     default: return status >= 500 ? 13 : 2;  // INTERNAL / UNKNOWN
   }
-}
-
-std::string JsonQuote(const std::string& s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out + "\"";
 }
 
 // httplib reads a request body by its own reading of the framing headers,
@@ -1067,7 +1049,7 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
     shard_.loop->CancelTimer(timer_);
     timer_ = EventLoop::NoTimer();
     std::string body = "{\"code\":" + std::to_string(GrpcCodeForHttpStatus(status)) +
-                       ",\"message\":" + JsonQuote(message) + ",\"details\":[]}";
+                       ",\"message\":" + internal::QuoteJson(message) + ",\"details\":[]}";
     Write("HTTP/1.1 " + std::to_string(status) + " " + ReasonPhrase(status) +
           "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
           "\r\nConnection: close\r\n\r\n" + body);
@@ -1449,10 +1431,13 @@ HttpServer::HttpServer(const HttpServerOptions& options)
   // same JSON body as the gateway's own errors.
   set_error_handler([](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty() || res.content_provider_) return;
+    // The JSON body goes out whole: httplib would apply the request's Range
+    // to it. `req` is process_request's own (non-const) Request.
+    const_cast<httplib::Request&>(req).ranges.clear();
     std::string message = res.status == 404 ? "no route for " + req.method + " " + req.path
                                             : internal::ReasonPhrase(res.status);
     res.set_content("{\"code\":" + std::to_string(GrpcCodeForHttpStatus(res.status)) +
-                        ",\"message\":" + JsonQuote(message) + ",\"details\":[]}",
+                        ",\"message\":" + internal::QuoteJson(message) + ",\"details\":[]}",
                     "application/json");
   });
 }

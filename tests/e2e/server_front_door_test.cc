@@ -247,6 +247,23 @@ TEST_CASE("a request line that never ends is answered 414 at its limit and close
   RequireServing(server);
 }
 
+TEST_CASE("an HTTP version the server does not implement is 505 with code UNIMPLEMENTED and closed",
+          "[server][version]") {
+  Probe probe;
+  TestServer server(UserRoutes(probe));
+  for (const char* version : {"2.5", "1.2", "0.9"}) {
+    DYNAMIC_SECTION("HTTP/" << version) {
+      RawConnection conn(server.port());
+      REQUIRE(conn.Send(std::string("GET /hello HTTP/") + version + "\r\nHost: x\r\n\r\n"));
+      RawResponse res = ReadOne(conn);
+      RequireJsonError(res, 505, 12, std::string("HTTP version ") + version + " is not supported");
+      RequireClosedAfter(res, conn);
+    }
+  }
+  CHECK(probe.hello == 0);
+  RequireServing(server);
+}
+
 TEST_CASE("101 header fields are 431, 100 are served", "[server][limits]") {
   Probe probe;
   TestServer server(UserRoutes(probe));

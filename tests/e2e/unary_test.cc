@@ -691,6 +691,110 @@ TEST_CASE("PATCH with a body field fills update_mask from the body keys", "[unar
   }
 }
 
+TEST_CASE("FieldMask paths in the query must name fields of the mask's target", "[unary]") {
+  ServerConfig config;
+  config.gateway.json_output.emit_unpopulated = false;
+  TestServer server(config);
+  httplib::Client client = server.Client();
+  SECTION("PATCH with a body field: paths of the body's message, JSON or proto names") {
+    auto res = client.Patch("/v1/shelves/s1/books/b1?updateMask=" + UrlEncode("editionNumber,meta.name,title"),
+                            R"({"title":"T"})", "application/json");
+    INFO(Describe(res));
+    REQUIRE(res);
+    REQUIRE(res->status == 200);
+    auto got = ParseBody<e2e::UpdateBookRequest>(res->body);
+    CHECK(std::vector<std::string>(got.update_mask().paths().begin(), got.update_mask().paths().end()) ==
+          std::vector<std::string>{"edition_number", "meta.name", "title"});
+    CHECK(res->body.find(R"("updateMask":"editionNumber,meta.name,title")") != std::string::npos);
+  }
+  struct Row {
+    const char* name;
+    bool patch;
+    std::string target;
+    std::string fragment;  // in the message, after the parameter's name
+  };
+  const std::vector<Row> rows = {
+      {"a path naming no field of the body's message", true, "/v1/shelves/s1/books/b1?update_mask=title,nope",
+       "query parameter \"update_mask\": FieldMask path \"nope\": e2e.Book has no field \"nope\""},
+      {"a field of the request, not of the body's message", true,
+       "/v1/shelves/s1/books/b1?update_mask=update_mask",
+       "query parameter \"update_mask\": FieldMask path \"update_mask\": e2e.Book has no field"},
+      {"a path naming no field of the request", false, "/v1/types?mask=" + UrlEncode("nested.name,nested.nope"),
+       "query parameter \"mask\": FieldMask path \"nested.nope\": e2e.Nested has no field \"nope\""},
+      {"a json_name is not a FieldMask name", false, "/v1/types?mask=customName",
+       "query parameter \"mask\": FieldMask path \"customName\": e2e.AllTypes has no field \"custom_name\""},
+      {"a path through a scalar", false, "/v1/types?mask=fInt32.x",
+       "query parameter \"mask\": FieldMask path \"fInt32.x\": field \"f_int32\" of e2e.AllTypes is not a message"},
+  };
+  for (const Row& row : rows) {
+    DYNAMIC_SECTION(row.name) {
+      INFO(row.target);
+      auto res = row.patch ? client.Patch(row.target.c_str(), R"({"title":"T"})", "application/json")
+                           : client.Get(row.target.c_str());
+      RequireJsonError(res, 400, 3);
+      ErrorBody e = ParseErrorBody(res->body);
+      INFO("message: " << e.message);
+      CHECK(e.message.find(row.fragment) != std::string::npos);
+    }
+  }
+}
+
+TEST_CASE("gateway responses ignore Range; user routes keep it", "[unary][range]") {
+  ServerConfig config;
+  config.setup = [](grpcgw::HttpServer& http, grpc::Server&) {
+    http.Get("/file", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content("0123456789", "text/plain");
+    });
+  };
+  TestServer server(config);
+  struct Row {
+    const char* name;
+    const char* method;
+    std::string target;
+    int status;
+    int code;  // of the JSON error body; 0 for a success
+  };
+  const std::vector<Row> rows = {
+      {"a bad query value (400)", "GET", "/v1/types?f_int32=abc", 400, 3},
+      {"an error from the service (404)", "GET", "/v1/status/5?message=gone", 404, 5},
+      {"a method the path does not allow (405)", "PUT", "/v1/shelves/s1/books", 405, 12},
+      {"no route (404)", "GET", "/no/such/route", 404, 5},
+      {"a success", "GET", "/v1/books/b1", 200, 0},
+  };
+  for (const Row& row : rows) {
+    for (const char* range : {"bytes=0-5", "bytes=0-1,3-4", "bytes=-3"}) {
+      DYNAMIC_SECTION(row.name << ", Range: " << range) {
+        RawConnection conn(server.port());
+        REQUIRE(conn.Send(std::string(row.method) + " " + row.target +
+                          " HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nRange: " + range + "\r\n\r\n"));
+        RawResponse res;
+        REQUIRE(conn.ReadResponse(&res, 5s));
+        INFO("status " << res.status << ", body " << res.body);
+        CHECK(res.status == row.status);
+        CHECK_FALSE(res.has_header("Content-Range"));
+        CHECK(res.header("Content-Type").find("application/json") == 0);
+        if (row.code == 0) {
+          auto book = ParseBody<e2e::Book>(res.body);
+          CHECK(book.name() == "b1");
+        } else {
+          ErrorBody e = ParseErrorBody(res.body);
+          CHECK(e.valid);
+          CHECK(e.code == row.code);
+        }
+      }
+    }
+  }
+  SECTION("a user route still answers 206 with the range") {
+    RawConnection conn(server.port());
+    REQUIRE(conn.Send("GET /file HTTP/1.1\r\nHost: x\r\nRange: bytes=2-4\r\n\r\n"));
+    RawResponse res;
+    REQUIRE(conn.ReadResponse(&res, 5s));
+    CHECK(res.status == 206);
+    CHECK(res.header("Content-Range") == "bytes 2-4/10");
+    CHECK(res.body == "234");
+  }
+}
+
 TEST_CASE("google.api.HttpBody travels as raw bytes both ways", "[unary]") {
   TestServer server;
   httplib::Client client = server.Client();

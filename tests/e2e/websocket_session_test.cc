@@ -130,6 +130,29 @@ TEST_CASE("origins CORS allows may open WebSockets too", "[websocket][handshake]
   }
 }
 
+TEST_CASE("the request hook's headers and CORS headers are on the 101", "[websocket][handshake][hook]") {
+  ServerConfig config;
+  config.gateway.cors.allowed_origins = {"https://app.example"};
+  config.gateway.request_hook = [](const httplib::Request&, httplib::Response& res) {
+    res.set_header("X-Request-Id", "ws-1");
+    res.set_header("Connection", "keep-alive");  // the 101's own Connection stays
+    return grpcgw::HookResult::kContinue;
+  };
+  TestServer server(config);
+  WsClient ws(server.port());
+  REQUIRE(ws.Open("/v1/rooms/r:echo", "Origin: https://app.example\r\n"));
+  CHECK(ws.head.header("X-Request-Id") == "ws-1");
+  CHECK(ws.head.header("Access-Control-Allow-Origin") == "https://app.example");
+  CHECK(ws.head.headers.count("connection") == 1);
+  CHECK(Lowercase(ws.head.header("Connection")) == "upgrade");
+  CHECK(ws.head.headers.count("upgrade") == 1);
+  CHECK_FALSE(ws.head.has_header("Content-Length"));
+  REQUIRE(ws.SendText("{\"text\":\"hi\"}"));
+  std::string reply;
+  REQUIRE(ws.ReadText(&reply));
+  CHECK(Str(Json(reply), "text") == "hi");
+}
+
 TEST_CASE("bidi: every message is echoed until the client half-closes", "[websocket][bidi]") {
   TestServer server;
   WsClient ws(server.port());
