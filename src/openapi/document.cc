@@ -639,6 +639,18 @@ class Writer {
           } else if (field->is_repeated()) {
             text += std::string(text.empty() ? "" : "\n\n") + "Repeat the parameter for each element.";
           }
+          if (field->cpp_type() == FD::CPPTYPE_MESSAGE &&
+              field->message_type()->full_name() == "google.protobuf.FieldMask") {
+            // The gateway checks the paths against the mask's target: the
+            // body field's message, else the request message.
+            const bool body_message = body_field != nullptr && !body_field->is_repeated() &&
+                                      body_field->cpp_type() == FD::CPPTYPE_MESSAGE;
+            const pb::Descriptor* target =
+                body_message ? body_field->message_type() : chain->front()->containing_type();
+            text += std::string(text.empty() ? "" : "\n\n") +
+                    "A google.protobuf.FieldMask: comma-separated lowerCamelCase paths naming fields of `" +
+                    target->full_name() + "`.";
+          }
           // The first oneof on the way: clients must send one member only.
           for (size_t k = 0; k < chain->size(); ++k) {
             const pb::OneofDescriptor* oneof = (*chain)[k]->real_containing_oneof();

@@ -165,7 +165,10 @@ function buildRequest(base, pathKey, op) {
       oneofs[group] = oneofs[group] || param['x-grpcgw-oneof-member'];
       if (oneofs[group] !== param['x-grpcgw-oneof-member']) continue;
     }
-    const value = sample(param.schema, 0);
+    // A FieldMask's paths must name fields of the message its description
+    // names: the empty mask suits every target.
+    const isMask = (param.description || '').includes('google.protobuf.FieldMask');
+    const value = isMask ? '' : sample(param.schema, 0);
     if (param.in === 'path') {
       const text = String(value);
       // A multi-segment capture is sent with its '/' (the description says so).
