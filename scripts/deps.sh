@@ -8,7 +8,7 @@ packages=(
   libcpp-httplib-dev zlib1g-dev libssl-dev rapidjson-dev catch2 libyaml-cpp-dev
   libnghttp2-dev      # HTTP/2 (src/server/http2_session.cc)
   nghttp2-client      # tests/e2e (nghttp) and bench/ (h2load)
-  curl python3 python3-websockets nodejs wrk
+  curl openssl python3 python3-websockets nodejs wrk
   nginx chromium      # tests/deploy (nginx in front of the example), tests/browser (its page)
   "$@"
 )
