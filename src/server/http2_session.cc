@@ -589,18 +589,26 @@ class Http2Session final : public StreamHandler, public std::enable_shared_from_
               EndBody(st);
               return true;
             }
-            size_t colon = line.find(':');
-            if (colon == std::string::npos || colon == 0) return false;
-            std::string name = Lower(line.substr(0, colon));
-            std::string value = line.substr(colon + 1);
-            while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.erase(0, 1);
-            while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.pop_back();
+            std::string name, value;
+            if (!SplitField(line, &name, &value)) return false;
             st.trailers.emplace_back(std::move(name), std::move(value));
           }
           break;
         }
       }
     }
+    return true;
+  }
+
+  // One "name: value" line of a response head or trailer section: the name
+  // in lower case, the value without surrounding blanks; false if malformed.
+  static bool SplitField(const std::string& line, std::string* name, std::string* value) {
+    size_t colon = line.find(':');
+    if (colon == std::string::npos || colon == 0) return false;
+    *name = Lower(line.substr(0, colon));
+    size_t begin = line.find_first_not_of(" \t", colon + 1);
+    size_t end = line.find_last_not_of(" \t");
+    *value = begin == std::string::npos || end < begin ? std::string() : line.substr(begin, end - begin + 1);
     return true;
   }
 
@@ -621,12 +629,8 @@ class Http2Session final : public StreamHandler, public std::enable_shared_from_
       if (e == std::string::npos) break;
       std::string line = st.head.substr(pos, e - pos);
       pos = e + 2;
-      size_t colon = line.find(':');
-      if (colon == std::string::npos || colon == 0) return false;
-      std::string name = Lower(line.substr(0, colon));
-      std::string value = line.substr(colon + 1);
-      while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.erase(0, 1);
-      while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.pop_back();
+      std::string name, value;
+      if (!SplitField(line, &name, &value)) return false;
       if (name == "transfer-encoding") {
         chunked = true;
         continue;
