@@ -60,15 +60,11 @@ port=$(sed -n 's/^listening on \([0-9]*\)$/\1/p' "$out/unary.log")
 url="http://127.0.0.1:$port/v1/items/42"
 [ "$(curl -s --http2-prior-knowledge "$url")" == "$(curl -s "$url")" ] || echo "warning: h2 and HTTP/1.1 bodies differ" >&2
 
-to_us() {
-  awk -v v="$1" 'BEGIN { n = v + 0; u = v; sub(/^[0-9.]+/, "", u);
-    f = (u == "ms") ? 1000 : (u == "s") ? 1000000 : 1; printf "%.0f", n * f }'
-}
+source "$root/bench/bench_lib.sh"
 wrk_run() {  # -> "rps p99_us"
-  local r
-  r=$(timeout $((duration + 30)) wrk -t2 -c64 -d"${duration}s" --latency "$url")
-  grep -q 'Non-2xx' <<<"$r" && echo "warning: wrk: $(grep Non-2xx <<<"$r")" >&2
-  echo "$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' <<<"$r") $(to_us "$(awk '$1 == "99%" {print $2}' <<<"$r")")"
+  local rps p50 p99
+  read -r rps p50 p99 <<<"$(wrk_figures "$url" 64 "$duration")"
+  echo "$rps $p99"
 }
 h2load_run() {  # url extra args... -> "rps p99_us"
   local log="$out/h2load.$RANDOM.log" r u=$1

@@ -13,15 +13,8 @@ build=${BUILD_DIR:-$root/build/bench-unary}
 duration=${DURATION:-3}
 command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)" >&2; exit 1; }
 
-server_bin=${SERVER:-}
-if [ -z "$server_bin" ]; then
-  launcher=()
-  command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
-  cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DGRPCGW_BUILD_TESTS=OFF \
-    -DGRPCGW_BUILD_EXAMPLES=OFF -DGRPCGW_BUILD_BENCH=ON "${launcher[@]}" >/dev/null
-  cmake --build "$build" --target unary_bench_server -j2 >/dev/null
-  server_bin="$build/bench/unary_bench_server"
-fi
+source "$root/bench/bench_lib.sh"
+server_bin=$(unary_bench_server_binary "$build")
 
 out=$(mktemp -d)
 "$server_bin" >"$out/server.log" 2>&1 &
@@ -45,31 +38,11 @@ if [ "$gw_body" != "$bare_body" ]; then
   echo "  bare:    $bare_body" >&2
 fi
 
-# wrk --latency prints "  50%  1.23ms"; normalize to microseconds.
-to_us() {
-  awk -v v="$1" 'BEGIN {
-    n = v + 0; u = v; sub(/^[0-9.]+/, "", u);
-    if (u == "us") f = 1; else if (u == "ms") f = 1000; else if (u == "s") f = 1000000; else f = 1;
-    printf "%.0f", n * f }'
-}
-
-run() {  # url connections -> "rps p50_us p99_us"
-  local threads=$(( $2 < 2 ? 1 : 2 ))
-  local report
-  report=$(timeout $((duration + 20)) wrk -t"$threads" -c"$2" -d"${duration}s" --latency "$1")
-  local rps p50 p99
-  rps=$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' <<<"$report")
-  p50=$(to_us "$(awk '$1 == "50%" {print $2}' <<<"$report")")
-  p99=$(to_us "$(awk '$1 == "99%" {print $2}' <<<"$report")")
-  if grep -q 'Non-2xx' <<<"$report"; then echo "warning: $(grep 'Non-2xx' <<<"$report") for $1" >&2; fi
-  echo "$rps $p50 $p99"
-}
-
 printf '%-6s | %10s %9s %9s | %10s %9s %9s | %7s %7s %7s\n' \
   conns "gw req/s" "gw p50us" "gw p99us" "bare req/s" "bare p50" "bare p99" "rps x" "p50 x" "p99 x"
 for c in 1 16 64; do
-  read -r g_rps g_p50 g_p99 <<<"$(run "$gateway_url" "$c")"
-  read -r b_rps b_p50 b_p99 <<<"$(run "$bare_url" "$c")"
+  read -r g_rps g_p50 g_p99 <<<"$(wrk_figures "$gateway_url" "$c" "$duration")"
+  read -r b_rps b_p50 b_p99 <<<"$(wrk_figures "$bare_url" "$c" "$duration")"
   awk -v c="$c" -v gr="$g_rps" -v g5="$g_p50" -v g9="$g_p99" -v br="$b_rps" -v b5="$b_p50" -v b9="$b_p99" 'BEGIN {
     printf "%-6s | %10d %9d %9d | %10d %9d %9d | %7.2f %7.2f %7.2f\n",
       c, gr, g5, g9, br, b5, b9, (br ? gr / br : 0), (b5 ? g5 / b5 : 0), (b9 ? g9 / b9 : 0) }'

@@ -20,15 +20,8 @@ for tool in valgrind callgrind_control curl; do
   command -v "$tool" >/dev/null || { echo "$tool is not installed" >&2; exit 1; }
 done
 
-server_bin=${SERVER:-}
-if [ -z "$server_bin" ]; then
-  launcher=()
-  command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
-  cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DGRPCGW_BUILD_TESTS=OFF \
-    -DGRPCGW_BUILD_EXAMPLES=OFF -DGRPCGW_BUILD_BENCH=ON "${launcher[@]}" >/dev/null
-  cmake --build "$build" --target unary_bench_server -j2 >/dev/null
-  server_bin="$build/bench/unary_bench_server"
-fi
+source "$root/bench/bench_lib.sh"
+server_bin=$(unary_bench_server_binary "$build")
 
 out=${KEEP:-$(mktemp -d)}
 mkdir -p "$out"

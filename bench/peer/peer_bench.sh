@@ -38,15 +38,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # The C++ server.
-server_bin=${SERVER:-}
-if [ -z "$server_bin" ]; then
-  launcher=()
-  command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
-  cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DGRPCGW_BUILD_TESTS=OFF \
-    -DGRPCGW_BUILD_EXAMPLES=OFF -DGRPCGW_BUILD_BENCH=ON "${launcher[@]}" >/dev/null
-  cmake --build "$build" --target unary_bench_server -j2 >/dev/null
-  server_bin="$build/bench/unary_bench_server"
-fi
+source "$root/bench/bench_lib.sh"
+server_bin=$(unary_bench_server_binary "$build")
 
 # The Go side: stubs from the same proto, then main.go, in a GOPATH of its own
 # in front of Debian's.
@@ -103,35 +96,15 @@ if [ "$(normalize <<<"$grpcgw_body")" != "$(normalize <<<"$peer_body")" ]; then
   echo "  grpc-gateway: $peer_body" >&2
 fi
 
-# wrk --latency prints "  50%  1.23ms"; normalize to microseconds.
-to_us() {
-  awk -v v="$1" 'BEGIN {
-    n = v + 0; u = v; sub(/^[0-9.]+/, "", u);
-    if (u == "us") f = 1; else if (u == "ms") f = 1000; else if (u == "s") f = 1000000; else f = 1;
-    printf "%.0f", n * f }'
-}
-run() {  # url connections seconds -> "rps p50_us p99_us"
-  local threads=$(( $2 < 2 ? 1 : 2 ))
-  local report rps p50 p99
-  report=$(timeout $(($3 + 20)) wrk -t"$threads" -c"$2" -d"$3s" --latency "$1")
-  rps=$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' <<<"$report")
-  p50=$(to_us "$(awk '$1 == "50%" {print $2}' <<<"$report")")
-  p99=$(to_us "$(awk '$1 == "99%" {print $2}' <<<"$report")")
-  if grep -qE 'Non-2xx|Socket errors' <<<"$report"; then
-    echo "warning: $(grep -E 'Non-2xx|Socket errors' <<<"$report" | tr -s ' ') for $1" >&2
-  fi
-  echo "$rps $p50 $p99"
-}
-
 # A short warm-up of each (connections, the proxy's HTTP/2 channel).
-run "$grpcgw_url" 16 1 >/dev/null
-run "$peer_url" 16 1 >/dev/null
+wrk_figures "$grpcgw_url" 16 1 >/dev/null
+wrk_figures "$peer_url" 16 1 >/dev/null
 
 printf '%-6s | %10s %9s %9s | %10s %9s %9s | %7s %7s %7s\n' \
   conns "grpcgw r/s" "p50 us" "p99 us" "grpc-gw r/s" "p50 us" "p99 us" "rps x" "p50 x" "p99 x"
 for c in 1 16 64; do
-  read -r g_rps g_p50 g_p99 <<<"$(run "$grpcgw_url" "$c" "$duration")"
-  read -r p_rps p_p50 p_p99 <<<"$(run "$peer_url" "$c" "$duration")"
+  read -r g_rps g_p50 g_p99 <<<"$(wrk_figures "$grpcgw_url" "$c" "$duration")"
+  read -r p_rps p_p50 p_p99 <<<"$(wrk_figures "$peer_url" "$c" "$duration")"
   awk -v c="$c" -v gr="$g_rps" -v g5="$g_p50" -v g9="$g_p99" -v pr="$p_rps" -v p5="$p_p50" -v p9="$p_p99" 'BEGIN {
     printf "%-6s | %10d %9d %9d | %11d %9d %9d | %7.2f %7.2f %7.2f\n",
       c, gr, g5, g9, pr, p5, p9, (pr ? gr / pr : 0), (p5 ? g5 / p5 : 0), (p9 ? g9 / p9 : 0) }'
