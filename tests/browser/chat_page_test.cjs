@@ -245,15 +245,4 @@ async function main() {
 
 // Killed from outside (ctest's timeout): the example server goes too.
 let exampleProc = null;
-for (const signal of ["SIGTERM", "SIGINT"]) {
-  process.on(signal, () => {
-    if (exampleProc) exampleProc.kill("SIGKILL");
-    console.error("FAILED: stopped by " + signal);
-    process.exit(1);
-  });
-}
-
-main().then(() => process.exit(0), (err) => {
-  console.error("FAILED: " + (err && err.stack || err));
-  process.exit(1);
-});
+require("./browser_test_run.cjs").run(main, () => exampleProc);

@@ -155,15 +155,5 @@ async function main() {
   }
 }
 
-for (const signal of ["SIGTERM", "SIGINT"]) {
-  process.on(signal, () => {
-    if (serverProc) serverProc.kill("SIGKILL");
-    console.error("FAILED: stopped by " + signal);
-    process.exit(1);
-  });
-}
-
-main().then(() => process.exit(0), (err) => {
-  console.error("FAILED: " + (err && err.stack || err));
-  process.exit(1);
-});
+// Killed from outside (ctest's timeout): the server goes too.
+require("./browser_test_run.cjs").run(main, () => serverProc);
