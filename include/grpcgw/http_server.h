@@ -352,6 +352,22 @@ class HttpServer : public httplib::Server {
   // Chains `handler` after the gateway routes (instead of replacing them).
   HttpServer& set_pre_routing_handler(HandlerWithResponse handler);
 
+  // httplib's response hooks, as httplib::Server's; set them here, not
+  // through an httplib::Server reference. The event loop serves gateway
+  // unary requests without httplib's request processing (from the head the
+  // front door parsed; see HttpServerOptions::unary_on_loop) and applies
+  // these hooks there in the same order. A post-routing handler runs before
+  // the server's own check of the response's header fields (it is chained,
+  // not replaced). A request with Expect: 100-continue goes through
+  // httplib's processing when an Expect handler is set.
+  HttpServer& set_logger(httplib::Logger logger);
+  HttpServer& set_default_headers(httplib::Headers headers);
+  HttpServer& set_error_handler(HandlerWithResponse handler);
+  HttpServer& set_error_handler(Handler handler);
+  HttpServer& set_exception_handler(ExceptionHandler handler);
+  HttpServer& set_post_routing_handler(Handler handler);
+  HttpServer& set_expect_100_continue_handler(Expect100ContinueHandler handler);
+
   // Open connections, worker threads and event-loop threads (tests and
   // benchmarks).
   size_t open_connections() const;
@@ -377,6 +393,13 @@ class HttpServer : public httplib::Server {
   friend class internal::LoopConn;
   // Runs httplib's request processing for one request on a worker.
   bool ProcessOne(Connection& conn, bool last, bool* connection_closed);
+  // Serves a request the gateway claimed from its parsed head
+  // (conn.request_head(), `head_size` bytes at the start of the buffer),
+  // without httplib's processing; false when it must go through it
+  // (nothing was read then). *ok as ProcessOne's result.
+  bool ProcessDirect(Connection& conn, size_t head_size, bool last, bool* connection_closed, bool* ok);
+  // Runs after every response is made, before it is written.
+  void FinishResponseHead(const httplib::Request& req, httplib::Response& res);
   void RecordRoute(const char* method, const std::string& pattern);
 
   HttpServerOptions options_;
@@ -385,6 +408,13 @@ class HttpServer : public httplib::Server {
   HandlerWithResponse gateway_hook_;       // set by dispatch()
   std::function<bool(const internal::RequestHead&, internal::BodyPlan*)> gateway_classifier_;
   HandlerWithResponse user_pre_routing_;
+  // The hooks of httplib's writer, as set through this class.
+  httplib::Logger user_logger_;
+  httplib::Headers user_default_headers_;
+  HandlerWithResponse user_error_handler_;
+  ExceptionHandler user_exception_handler_;
+  Handler user_post_routing_;
+  bool expect_handler_set_ = false;
   std::unique_ptr<internal::ServerCore> core_;
 };
 

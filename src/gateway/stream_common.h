@@ -11,6 +11,7 @@
 
 #include "gateway/gateway_state.h"
 #include "grpcgw/stream_call.h"
+#include "server/http_response.h"
 #include "server/stream_io.h"
 
 namespace grpcgw {
@@ -70,24 +71,10 @@ class AsyncStream : public StreamHandler {
   std::unique_ptr<StreamSlot> slot_;
 };
 
-// A whole HTTP/1.1 response for `res` (its body, or the data of a
-// content provider of known length), with Content-Length; without the body
-// for a HEAD request (`head_only`).
-//
-// With `trailers` (the client sent `TE: trailers`), the response's
-// Grpc-Trailer-* headers go out as real trailers instead: the body is
-// chunked, and they follow its last chunk.
-std::string SerializeResponse(httplib::Response& res, bool keep_alive, bool head_only = false,
-                              bool trailers = false);
-
 // Whether the request's TE header lists "trailers" (RFC 9110 section
 // 10.1.4): the client takes trailer fields, so the gRPC trailing metadata
 // can travel as real HTTP trailers.
 bool AcceptsTrailers(const httplib::Request& req);
-
-// The end of a chunked body: the last chunk and `trailers` as its trailer
-// section (fields that cannot be sent are left out).
-std::string LastChunk(const httplib::Headers& trailers = {});
 
 // Output above this many unsent bytes stops taking responses from the call.
 constexpr size_t kStreamHighWater = 64 * 1024;

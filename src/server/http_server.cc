@@ -37,6 +37,7 @@
 #include "server/front_door.h"
 #include "server/http1_parser.h"
 #include "server/http2_session.h"
+#include "server/http_response.h"
 #include "server/http_status.h"
 #include "server/stream_io.h"
 #include "server/task_queue.h"
@@ -112,6 +113,21 @@ void StateFraming(const internal::RequestHead& head, httplib::Request& req) {
       req.headers.emplace("Transfer-Encoding", "chunked");
       break;
   }
+}
+
+// Errors httplib makes itself (no route, bad request line, ...) get the
+// same JSON body as the gateway's own errors.
+httplib::Server::HandlerResponse JsonErrorBody(const httplib::Request& req, httplib::Response& res) {
+  if (!res.body.empty() || res.content_provider_) return httplib::Server::HandlerResponse::Unhandled;
+  // The JSON body goes out whole: httplib would apply the request's Range
+  // to it. `req` is process_request's own (non-const) Request.
+  const_cast<httplib::Request&>(req).ranges.clear();
+  std::string message = res.status == 404 ? "no route for " + req.method + " " + req.path
+                                          : internal::ReasonPhrase(res.status);
+  res.set_content("{\"code\":" + std::to_string(GrpcCodeForHttpStatus(res.status)) +
+                      ",\"message\":" + internal::QuoteJson(message) + ",\"details\":[]}",
+                  "application/json");
+  return httplib::Server::HandlerResponse::Handled;
 }
 
 }  // namespace
@@ -1028,7 +1044,10 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
     std::string captured;
     conn_.capture_ = &captured;
     bool closed = false;
-    bool ok = core_.server.ProcessOne(conn_, last, &closed);
+    bool ok = false;
+    if (!core_.server.ProcessDirect(conn_, body_start_, last, &closed, &ok)) {
+      ok = core_.server.ProcessOne(conn_, last, &closed);
+    }
     conn_.capture_ = nullptr;
     Write(captured);
     const bool keep_alive = ok && !closed && !last;
@@ -1390,29 +1409,10 @@ HttpServer::HttpServer(const HttpServerOptions& options)
   set_payload_max_length(std::numeric_limits<size_t>::max());
   // Runs right before httplib writes a response: a response with a body in
   // memory goes out as one write (head and body), not two segments.
-  set_post_routing_handler([](const httplib::Request& req, httplib::Response& res) {
-    // A header field whose name or value holds CR, LF or NUL would end its
-    // line early and split the response (a route copying a request header,
-    // which httplib percent-decodes, into res.headers). httplib's
-    // set_header drops such a field; fields put into res.headers directly
-    // are dropped here.
-    for (auto it = res.headers.begin(); it != res.headers.end();) {
-      if (it->first.find_first_of(kLineBreakOrNul, 0, 3) != std::string::npos ||
-          it->second.find_first_of(kLineBreakOrNul, 0, 3) != std::string::npos) {
-        it = res.headers.erase(it);
-      } else {
-        ++it;
-      }
-    }
+  httplib::Server::set_post_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    FinishResponseHead(req, res);
     Connection* c = current_connection;
     if (c == nullptr || c->taken_over_) return;
-    if (c->close_after_response_ || c->shutting_down_) {
-      // The response says what the server does with the connection (it
-      // closes after this response when the server is stopping).
-      res.headers.erase("Keep-Alive");
-      res.headers.erase("Connection");
-      res.set_header("Connection", "close");
-    }
     if (req.method != "HEAD" && (!res.body.empty() || res.content_length_ > 0)) c->stream_->HoldNextWrite();
   });
   httplib::Server::set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
@@ -1427,19 +1427,33 @@ HttpServer::HttpServer(const HttpServerOptions& options)
     if (user_pre_routing_) return user_pre_routing_(req, res);
     return HandlerResponse::Unhandled;
   });
-  // Errors httplib makes itself (no route, bad request line, ...) get the
-  // same JSON body as the gateway's own errors.
-  set_error_handler([](const httplib::Request& req, httplib::Response& res) {
-    if (!res.body.empty() || res.content_provider_) return;
-    // The JSON body goes out whole: httplib would apply the request's Range
-    // to it. `req` is process_request's own (non-const) Request.
-    const_cast<httplib::Request&>(req).ranges.clear();
-    std::string message = res.status == 404 ? "no route for " + req.method + " " + req.path
-                                            : internal::ReasonPhrase(res.status);
-    res.set_content("{\"code\":" + std::to_string(GrpcCodeForHttpStatus(res.status)) +
-                        ",\"message\":" + internal::QuoteJson(message) + ",\"details\":[]}",
-                    "application/json");
-  });
+  httplib::Server::set_error_handler(HandlerWithResponse(JsonErrorBody));
+}
+
+void HttpServer::FinishResponseHead(const httplib::Request& req, httplib::Response& res) {
+  if (user_post_routing_) user_post_routing_(req, res);
+  // A header field whose name or value holds CR, LF or NUL would end its
+  // line early and split the response (a route copying a request header,
+  // which httplib percent-decodes, into res.headers). httplib's set_header
+  // drops such a field; fields put into res.headers directly are dropped
+  // here.
+  for (auto it = res.headers.begin(); it != res.headers.end();) {
+    if (it->first.find_first_of(kLineBreakOrNul, 0, 3) != std::string::npos ||
+        it->second.find_first_of(kLineBreakOrNul, 0, 3) != std::string::npos) {
+      it = res.headers.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  Connection* c = current_connection;
+  if (c == nullptr || c->taken_over_) return;
+  if (c->close_after_response_ || c->shutting_down_) {
+    // The response says what the server does with the connection (it
+    // closes after this response when the server is stopping).
+    res.headers.erase("Keep-Alive");
+    res.headers.erase("Connection");
+    res.set_header("Connection", "close");
+  }
 }
 
 HttpServer::~HttpServer() { stop(); }
@@ -1508,6 +1522,49 @@ HttpServer& HttpServer::set_pre_routing_handler(HandlerWithResponse handler) {
   return *this;
 }
 
+HttpServer& HttpServer::set_logger(httplib::Logger logger) {
+  user_logger_ = logger;
+  httplib::Server::set_logger(std::move(logger));
+  return *this;
+}
+
+HttpServer& HttpServer::set_default_headers(httplib::Headers headers) {
+  user_default_headers_ = headers;
+  httplib::Server::set_default_headers(std::move(headers));
+  return *this;
+}
+
+HttpServer& HttpServer::set_error_handler(HandlerWithResponse handler) {
+  user_error_handler_ = handler;
+  httplib::Server::set_error_handler(std::move(handler));
+  return *this;
+}
+
+HttpServer& HttpServer::set_error_handler(Handler handler) {
+  return set_error_handler(
+      HandlerWithResponse([handler = std::move(handler)](const httplib::Request& req, httplib::Response& res) {
+        handler(req, res);
+        return HandlerResponse::Handled;
+      }));
+}
+
+HttpServer& HttpServer::set_exception_handler(ExceptionHandler handler) {
+  user_exception_handler_ = handler;
+  httplib::Server::set_exception_handler(std::move(handler));
+  return *this;
+}
+
+HttpServer& HttpServer::set_post_routing_handler(Handler handler) {
+  user_post_routing_ = std::move(handler);
+  return *this;
+}
+
+HttpServer& HttpServer::set_expect_100_continue_handler(Expect100ContinueHandler handler) {
+  expect_handler_set_ = static_cast<bool>(handler);
+  httplib::Server::set_expect_100_continue_handler(std::move(handler));
+  return *this;
+}
+
 size_t HttpServer::open_connections() const { return core_->open.load(); }
 
 bool HttpServer::ReloadCertificates() {
@@ -1543,6 +1600,104 @@ HttpServer::Http2Counters HttpServer::http2_counters() const {
   c.extended_connects = core_->http2.extended_connects.load();
   c.calm_goaways = core_->http2.goaways_calm.load();
   return c;
+}
+
+// What httplib's process_request does for a request the gateway serves,
+// from the head the front door parsed (instead of reading it again): the
+// same httplib::Request (path and query parameters percent-decoded, header
+// values too, empty ones left out, framing as the front door decided, the
+// address headers), the gateway's hook, and a response written by the
+// server unless a stream took the connection over. Left to httplib: targets
+// it would read differently (a fragment, more than one '?'), and an Expect
+// with a user handler. Not done here, as the gateway has no use for them: a
+// second 100 Continue (the loop sent one when the body was still to come)
+// and the Range header (a gateway response is always whole).
+bool HttpServer::ProcessDirect(Connection& conn, size_t head_size, bool last, bool* connection_closed,
+                               bool* ok) {
+  const internal::RequestHead& head = *conn.request_head_;
+  if (!gateway_hook_) return false;
+  if (expect_handler_set_ && head.expect_continue) return false;
+  const std::string& target = head.target;
+  const size_t q = target.find('?');
+  if (target.find('#') != std::string::npos ||
+      (q != std::string::npos && target.find('?', q + 1) != std::string::npos)) {
+    return false;
+  }
+
+  httplib::Request req;
+  httplib::Response res;
+  res.version = "HTTP/1.1";
+  for (const auto& h : user_default_headers_) {
+    if (res.headers.find(h.first) == res.headers.end()) res.headers.insert(h);
+  }
+  req.method = head.method;
+  req.target = target;
+  req.version = head.version_minor == 0 ? "HTTP/1.0" : "HTTP/1.1";
+  req.path = httplib::detail::decode_url(target.substr(0, q), false);
+  if (q != std::string::npos && q + 1 < target.size()) {
+    httplib::detail::parse_query_text(target.substr(q + 1), req.params);
+  }
+  for (const internal::HeaderField& f : head.headers) {
+    if (f.value.empty()) continue;
+    req.headers.emplace(f.name, f.value.find('%') == std::string::npos ? f.value
+                                                                       : httplib::detail::decode_url(f.value, false));
+  }
+  StateFraming(head, req);
+  conn.stream_->get_remote_ip_and_port(req.remote_addr, req.remote_port);
+  req.headers.emplace("REMOTE_ADDR", req.remote_addr);
+  req.headers.emplace("REMOTE_PORT", std::to_string(req.remote_port));
+  conn.stream_->get_local_ip_and_port(req.local_addr, req.local_port);
+  req.headers.emplace("LOCAL_ADDR", req.local_addr);
+  req.headers.emplace("LOCAL_PORT", std::to_string(req.local_port));
+  // HTTP/1.0 closes: the response would have to say keep-alive.
+  *connection_closed = req.version == "HTTP/1.0" || req.get_header_value("Connection") == "close";
+
+  // The head is read; the body (if any) is what follows in the buffer.
+  const size_t buffer_pos = conn.buffer_pos_;
+  const uint64_t consumed = conn.consumed_;
+  conn.buffer_pos_ += head_size;
+  conn.consumed_ += head_size;
+  current_connection = &conn;
+  HandlerResponse handled = HandlerResponse::Handled;
+  try {
+    handled = gateway_hook_(req, res);
+  } catch (...) {
+    if (user_exception_handler_) {
+      user_exception_handler_(req, res, std::current_exception());
+    } else {
+      res.status = 500;
+    }
+  }
+  if (handled == HandlerResponse::Unhandled) {
+    // Not the gateway's after all: httplib's processing, from the start.
+    current_connection = nullptr;
+    conn.buffer_pos_ = buffer_pos;
+    conn.consumed_ = consumed;
+    return false;
+  }
+  if (res.status == -1) res.status = 200;
+  *ok = true;
+  if (!conn.taken_over_) {
+    if (res.status >= 400) {
+      if (user_error_handler_) {
+        user_error_handler_(req, res);
+      } else {
+        JsonErrorBody(req, res);
+      }
+    }
+    FinishResponseHead(req, res);
+    const bool keep_alive = !*connection_closed && !last && !conn.close_after_response_ && !conn.shutting_down_;
+    const bool head_only = req.method == "HEAD";
+    if (user_logger_) {
+      httplib::Response copy = res;  // the logger sees the body
+      *ok = conn.WriteAll(internal::SerializeResponse(copy, keep_alive, head_only));
+    } else {
+      *ok = conn.WriteAll(internal::SerializeResponse(res, keep_alive, head_only));
+    }
+  }
+  if (user_logger_) user_logger_(req, res);
+  current_connection = nullptr;
+  return true;
 }
 
 bool HttpServer::ProcessOne(Connection& conn, bool last, bool* connection_closed) {
