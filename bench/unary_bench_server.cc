@@ -6,7 +6,8 @@
 // port), for bench/peer/peer_bench.sh to put grpc-gateway in front of the
 // same service.
 //
-//   unary_bench_server [--port N] [--grpc-port N] [--unary-on-workers] [--tls CERT_PEM KEY_PEM]
+//   unary_bench_server [--port N] [--grpc-port N] [--unary-on-workers] [--event-loops N]
+//                      [--tls CERT_PEM KEY_PEM]
 //       prints "grpc listening on <port>" (with --grpc-port), then
 //       "listening on <port>"; runs until SIGINT/SIGTERM;
 //       --unary-on-workers hands gateway unary requests to a worker thread
@@ -60,6 +61,7 @@ int main(int argc, char** argv) {
     if (std::strcmp(argv[i], "--port") == 0 && i + 1 < argc) port = std::atoi(argv[++i]);
     else if (std::strcmp(argv[i], "--grpc-port") == 0 && i + 1 < argc) grpc_port = std::atoi(argv[++i]);
     else if (std::strcmp(argv[i], "--unary-on-workers") == 0) options.unary_on_loop = false;
+    else if (std::strcmp(argv[i], "--event-loops") == 0 && i + 1 < argc) options.event_loops = std::atoi(argv[++i]);
     else if (std::strcmp(argv[i], "--tls") == 0 && i + 2 < argc) {
       options.tls.cert_chain_file = argv[++i];
       options.tls.private_key_file = argv[++i];

@@ -50,6 +50,18 @@ bool AcceptsEventStream(const httplib::Request& req) {
   return req.get_header_value("Accept").find("text/event-stream") != std::string::npos;
 }
 
+// The match Classify found for the request the loop then hands to Handle on
+// the same thread (a gateway unary request served on the loop): Handle
+// takes it instead of looking the path up again. The routing table does not
+// change while the server runs, so method and path decide the match.
+struct ClassifiedMatch {
+  const GatewayDispatch* dispatch = nullptr;  // null: empty
+  std::string method;
+  std::string path;
+  Router::Match match;
+};
+thread_local ClassifiedMatch classified;
+
 }  // namespace
 
 GatewayDispatch::GatewayDispatch() = default;
@@ -153,6 +165,10 @@ bool GatewayDispatch::Classify(const RequestHead& head, BodyPlan* plan) const {
   }
   const CompiledBinding& binding = *bindings_[match.target];
   const MethodKind kind = binding.method->kind;
+  classified.dispatch = this;
+  classified.method = head.method;
+  classified.path.assign(path.data(), path.size());
+  classified.match = std::move(match);
   plan->max_bytes = binding.gateway->options.max_request_body_bytes;
   // Binding and starting a unary call never blocks (the response is
   // written when the call completes).
@@ -180,7 +196,14 @@ httplib::Server::HandlerResponse GatewayDispatch::Handle(const httplib::Request&
   Router::Match match;
   std::vector<std::string> allowed;
   std::string error;
-  Router::Outcome outcome = router_.Lookup(req.method, path, &match, &allowed, &error);
+  Router::Outcome outcome;
+  if (classified.dispatch == this && classified.method == req.method && classified.path == path) {
+    outcome = Router::Outcome::kMatch;
+    match = std::move(classified.match);
+    classified.dispatch = nullptr;
+  } else {
+    outcome = router_.Lookup(req.method, path, &match, &allowed, &error);
+  }
   if (outcome == Router::Outcome::kNotFound) return httplib::Server::HandlerResponse::Unhandled;
   // httplib applies the request's Range to the response it writes next
   // (slicing the body, 206, Content-Range); a gateway response is always

@@ -14,8 +14,10 @@ EventLoop::EventLoop()
     : epoll_fd_(::epoll_create1(EPOLL_CLOEXEC)), wake_fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
   if (epoll_fd_ < 0 || wake_fd_ < 0) throw std::runtime_error("grpcgw: cannot create an event loop");
   epoll_event ev{};
-  ev.events = EPOLLIN;
   ev.data.ptr = nullptr;  // the wake-up descriptor
+  // Edge-triggered: every write raises one event, and the counter is never
+  // read back (a system call less per wake-up).
+  ev.events = EPOLLIN | EPOLLET;
   ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev);
 }
 
@@ -116,12 +118,7 @@ void EventLoop::Run() {
     if (n < 0 && errno != EINTR) break;
     for (int i = 0; i < n; ++i) {
       auto* watcher = static_cast<IoWatcher*>(events[i].data.ptr);
-      if (watcher == nullptr) {
-        uint64_t count;
-        ssize_t ignored = ::read(wake_fd_, &count, sizeof count);
-        (void)ignored;
-        continue;
-      }
+      if (watcher == nullptr) continue;  // the wake-up descriptor
       watcher->OnEvents(events[i].events);
     }
     RunTasks();

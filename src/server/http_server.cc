@@ -495,6 +495,7 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
       if (state_ == State::kStream && read_paused_) {
         // Not reading: a hang-up means the client is gone.
         if (events & (EPOLLRDHUP | EPOLLHUP)) return Close(false);
+        paused_input_ = true;  // re-armed for hang-ups only
       } else {
         ReadSome();
         if (state_ == State::kClosed || state_ == State::kWorker) return;
@@ -559,6 +560,7 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
   void PauseReading(bool paused) override {
     if (read_paused_ == paused) return;
     read_paused_ = paused;
+    paused_input_ = false;
     if (!paused && state_ == State::kStream) {
       // Bytes that arrived while paused are still in the socket.
       if (!in_callback_) Arm();
@@ -712,7 +714,14 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
     uint32_t ev = EPOLLRDHUP;
     bool reading = state_ == State::kHandshake || state_ == State::kHead || state_ == State::kBody ||
                    state_ == State::kLinger || (state_ == State::kStream && !read_paused_);
-    if (reading) ev |= read_retry_ == kWritable ? EPOLLOUT : EPOLLIN;
+    if (reading) {
+      ev |= read_retry_ == kWritable ? EPOLLOUT : EPOLLIN;
+    } else if (state_ == State::kStream && read_paused_ && !paused_input_ && read_retry_ != kWritable) {
+      // While reading is paused (a unary call in flight), the socket is
+      // armed as reading will want it again: no system call when it
+      // resumes. Bytes arriving meanwhile disarm it (paused_input_).
+      ev |= EPOLLIN;
+    }
     if (out_pos_ < out_.size()) ev |= write_retry_ == kReadable ? EPOLLIN : EPOLLOUT;
     // Armed as wanted already (after a wake-up or a timer): no system call.
     if (ev != armed_) {
@@ -838,6 +847,8 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
 
   void WaitForRequest() {
     state_ = State::kHead;
+    read_paused_ = false;  // each stream pauses for itself
+    paused_input_ = false;
     parser_.Reset();
     request_start_ = conn_.consumed_;
     SetServerTimer(Clock::now() + core_.options.keep_alive_timeout, &LoopConn::OnIdleTimeout);
@@ -1147,6 +1158,7 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
 
   std::shared_ptr<StreamHandler> handler_;
   bool read_paused_ = false;
+  bool paused_input_ = false;  // input arrived while reading was paused
   bool in_callback_ = false;
   uint32_t armed_ = 0;  // the interest the socket is armed with; 0 once an event disarmed it
   // The readiness the transport's last would-block of each direction asked for.
