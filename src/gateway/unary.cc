@@ -106,20 +106,16 @@ void WriteUnaryResponse(RequestContext& ctx, const google::protobuf::Message& re
 
 namespace {
 
-// A copy of what a response needs of its request once the worker's
-// httplib::Request is gone: the head (Accept-Encoding for compression);
-// all of it when the gateway has an error handler, which sees the request.
+// A copy of what a response needs of its request once the handler's
+// httplib::Request is gone: Accept-Encoding (for compression); all of it
+// when the gateway has an error handler, which sees the request.
 std::unique_ptr<httplib::Request> CopyForResponse(const httplib::Request& req, bool whole) {
   if (whole) return std::make_unique<httplib::Request>(req);
   auto copy = std::make_unique<httplib::Request>();
   copy->method = req.method;
   copy->version = req.version;
-  copy->target = req.target;
-  copy->path = req.path;
-  copy->headers = req.headers;
-  copy->params = req.params;
-  copy->remote_addr = req.remote_addr;
-  copy->remote_port = req.remote_port;
+  auto accept = req.headers.equal_range("Accept-Encoding");
+  copy->headers.insert(accept.first, accept.second);
   return copy;
 }
 

@@ -1,5 +1,7 @@
 #include "server/http1_parser.h"
 
+#include <algorithm>
+
 #include <string>
 #include <utility>
 
@@ -121,6 +123,35 @@ bool RequestHeadParser::Fail(int status, std::string message) {
 
 RequestHeadParser::Result RequestHeadParser::Parse(std::string_view in) {
   while (state_ != State::kComplete && state_ != State::kError && pos_ < in.size()) {
+    // Runs of bytes that only continue the current token or value are
+    // skipped in a tight loop; Step sees the byte that ends them (and every
+    // byte at or past a limit, which it refuses).
+    const size_t end = std::min(in.size(), limits_.max_head_bytes);
+    const unsigned char* p = reinterpret_cast<const unsigned char*>(in.data());
+    size_t i = pos_;
+    switch (state_) {
+      case State::kTarget: {
+        const size_t line_end = std::min(end, line_begin_ + limits_.max_request_line);
+        while (i < line_end && IsVisible(p[i])) ++i;
+        break;
+      }
+      case State::kFieldName:
+        while (i < end && IsTchar(p[i])) ++i;
+        break;
+      case State::kFieldValue:
+        while (i < end && (IsFieldVchar(p[i]) || IsWs(p[i]))) {
+          if (!IsWs(p[i])) {
+            if (value_begin_ == 0) value_begin_ = i;
+            value_end_ = i + 1;
+          }
+          ++i;
+        }
+        break;
+      default:
+        break;
+    }
+    pos_ = i;
+    if (pos_ >= in.size()) break;
     Step(in, pos_);
     ++pos_;
   }

@@ -38,7 +38,11 @@ std::string SerializeResponse(httplib::Response& res, bool keep_alive, bool head
   }
   static constexpr std::string_view kTrailerPrefix = "Grpc-Trailer-";
   httplib::Headers trailer_fields;
-  std::string out = "HTTP/1.1 " + std::to_string(res.status) + " " + ReasonPhrase(res.status) + "\r\n";
+  size_t capacity = 64 + (head_only ? 0 : body.size() + 32);
+  for (const auto& [k, v] : res.headers) capacity += k.size() + v.size() + 4;
+  std::string out;
+  out.reserve(capacity);
+  out.append("HTTP/1.1 ").append(std::to_string(res.status)).append(" ").append(ReasonPhrase(res.status)).append("\r\n");
   for (const auto& [k, v] : res.headers) {
     if (!SendableField(k, v)) continue;
     if (k == "Content-Length" || k == "Connection" || k == "Transfer-Encoding") continue;
@@ -46,21 +50,24 @@ std::string SerializeResponse(httplib::Response& res, bool keep_alive, bool head
       trailer_fields.emplace(k, v);
       continue;
     }
-    out += k + ": " + v + "\r\n";
+    out.append(k).append(": ").append(v).append("\r\n");
   }
   if (trailers) {
     out += "Transfer-Encoding: chunked\r\n";
   } else {
-    out += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+    out.append("Content-Length: ").append(std::to_string(body.size())).append("\r\n");
   }
   if (!keep_alive) out += "Connection: close\r\n";
   out += "\r\n";
   if (head_only) return out;
-  if (!trailers) return out + body;
+  if (!trailers) {
+    out.append(body);
+    return out;
+  }
   if (!body.empty()) {
-    char size[20];
-    snprintf(size, sizeof size, "%zx\r\n", body.size());
-    out += size;
+    char chunk_size[20];
+    snprintf(chunk_size, sizeof chunk_size, "%zx\r\n", body.size());
+    out += chunk_size;
     out += body;
     out += "\r\n";
   }
