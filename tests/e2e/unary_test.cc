@@ -6,9 +6,11 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <zlib.h>
@@ -1132,6 +1134,67 @@ TEST_CASE("the user's own routes are served next to the gateway", "[unary]") {
   REQUIRE(book);
   CHECK(book->status == 200);
   RequireJsonError(client.Get("/not-a-route"), 404, 5);
+}
+
+TEST_CASE("httplib's response hooks set on HttpServer apply to gateway responses", "[unary][hook]") {
+  // Gateway unary requests are served on the loop without httplib's own
+  // processing (unless unary_on_loop is off): the hooks must apply the same.
+  struct Logged {
+    std::mutex mu;
+    std::vector<std::string> lines;
+  };
+  auto logged = std::make_shared<Logged>();
+  ServerConfig config;
+  config.setup = [logged](grpcgw::HttpServer& http, grpc::Server&) {
+    http.set_logger([logged](const httplib::Request& req, const httplib::Response& res) {
+      std::lock_guard<std::mutex> lock(logged->mu);
+      logged->lines.push_back(req.method + " " + req.path + " " + std::to_string(res.status) + " " +
+                              req.get_header_value("X-Trace"));
+    });
+    http.set_default_headers({{"X-Served-By", "grpcgw-test"}});
+    http.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+      res.set_header("X-Error-Seen", std::to_string(res.status));
+    });
+    http.set_post_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+      res.set_header("X-Post-Routing", req.path);
+      // Still checked by the server after this handler: never sent.
+      res.headers.emplace("X-Split", "a\r\nInjected: yes");
+    });
+  };
+  TestServer server(config);
+  httplib::Client client = server.Client();
+
+  auto ok = client.Get("/v1/books/b1", {{"X-Trace", "t%2F1"}});
+  INFO(Describe(ok));
+  REQUIRE(ok);
+  CHECK(ok->status == 200);
+  CHECK(ok->get_header_value("X-Served-By") == "grpcgw-test");
+  CHECK_FALSE(ok->has_header("Injected"));
+  CHECK_FALSE(ok->has_header("X-Split"));
+
+  // An error the gateway answers itself (no call is made).
+  auto bad = client.Get("/v1/types?f_int32=abc");
+  INFO(Describe(bad));
+  REQUIRE(bad);
+  CHECK(bad->status == 400);
+  CHECK(bad->get_header_value("X-Served-By") == "grpcgw-test");
+  CHECK(bad->get_header_value("X-Error-Seen") == "400");
+  CHECK(bad->get_header_value("X-Post-Routing") == "/v1/types");
+  CHECK_FALSE(bad->has_header("Injected"));
+  CHECK(ParseErrorBody(bad->body).code == 3);
+
+  // The logger runs once the response is written: on a worker, the client
+  // may read the response first.
+  std::unique_lock<std::mutex> lock(logged->mu);
+  for (int i = 0; i < 200 && logged->lines.size() < 2; ++i) {
+    lock.unlock();
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    lock.lock();
+  }
+  REQUIRE(logged->lines.size() == 2);
+  // httplib decodes header values; the logger sees them as httplib would.
+  CHECK(logged->lines[0] == "GET /v1/books/b1 200 t/1");
+  CHECK(logged->lines[1] == "GET /v1/types 400 ");
 }
 
 TEST_CASE("a mount that is ambiguous with mounted routes is refused whole", "[unary]") {
