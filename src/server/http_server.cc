@@ -1027,7 +1027,9 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
     std::string unsent = out_.substr(out_pos_);
     out_.clear();
     out_pos_ = 0;
-    const bool last = served_ + 1 >= core_.options.keep_alive_max_count;
+    // The last request: by the server's count, or the client's Connection tokens
+    // (httplib would only match a whole "close" value).
+    const bool last = served_ + 1 >= core_.options.keep_alive_max_count || !parser_.head().keep_alive;
     // The parser is left alone until the worker hands the connection back.
     conn_.request_head_ = &parser_.head();
     auto self = shared_from_this();
@@ -1050,7 +1052,9 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
   // Runs a quick handler on the loop thread: the head and body are in the
   // buffer, and what it writes is captured and sent by the loop.
   void RunOnLoop() {
-    const bool last = served_ + 1 >= core_.options.keep_alive_max_count;
+    // The last request: by the server's count, or the client's Connection tokens
+    // (httplib would only match a whole "close" value).
+    const bool last = served_ + 1 >= core_.options.keep_alive_max_count || !parser_.head().keep_alive;
     conn_.request_head_ = &parser_.head();
     std::string captured;
     conn_.capture_ = &captured;
@@ -1662,7 +1666,7 @@ bool HttpServer::ProcessDirect(Connection& conn, size_t head_size, bool last, bo
   req.headers.emplace("LOCAL_ADDR", req.local_addr);
   req.headers.emplace("LOCAL_PORT", std::to_string(req.local_port));
   // HTTP/1.0 closes: the response would have to say keep-alive.
-  *connection_closed = req.version == "HTTP/1.0" || req.get_header_value("Connection") == "close";
+  *connection_closed = req.version == "HTTP/1.0" || !head.keep_alive || req.get_header_value("Connection") == "close";
 
   // The head is read; the body (if any) is what follows in the buffer.
   const size_t buffer_pos = conn.buffer_pos_;

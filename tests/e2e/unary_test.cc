@@ -1273,6 +1273,28 @@ TEST_CASE("pipelined requests are answered in order, bodies included, then the c
   CHECK(saw_close);
 }
 
+TEST_CASE("Connection: close is read as a token list, in any case", "[unary]") {
+  TestServer server;
+  for (const char* value : {"Close", "close, TE", "keep-alive, CLOSE"}) {
+    DYNAMIC_SECTION(value) {
+      // A successful call (answered when the call completes) and an error
+      // the gateway answers at once.
+      for (const char* target : {"/v1/books/b1", "/v1/types?f_int32=abc"}) {
+        RawConnection c(server.port());
+        REQUIRE(c.connected());
+        REQUIRE(c.Send(std::string("GET ") + target + " HTTP/1.1\r\nHost: x\r\nConnection: " + value + "\r\n\r\n"));
+        RawResponse res;
+        REQUIRE(c.ReadResponse(&res, 10s));
+        INFO(target << " -> " << res.status);
+        CHECK(res.header("Connection") == "close");
+        bool saw_close = false;
+        CHECK(c.ReadToClose(5s, &saw_close).empty());
+        CHECK(saw_close);
+      }
+    }
+  }
+}
+
 // ---------------------------------------------------------------------- CORS
 
 constexpr char kAppOrigin[] = "https://app.example";
