@@ -197,7 +197,8 @@ struct GatewayOptions {
 
   // Called before an error response is written (unary, and stream errors
   // before the first message); it may change the response. The default body
-  // is already set.
+  // is already set. It runs on the event loop, or for a unary call's status
+  // on the gRPC thread that completed the call: it must not block.
   std::function<void(const grpc::Status&, const httplib::Request&, httplib::Response&)> error_handler;
 
   SseOptions sse;

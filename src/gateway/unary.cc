@@ -120,18 +120,24 @@ std::unique_ptr<httplib::Request> CopyForResponse(const httplib::Request& req, b
   return copy;
 }
 
-// One unary call after the worker started it: the connection waits on its
-// event loop (no thread) and the completion writes the response there.
+// One unary call after the handler started it: the connection waits on its
+// event loop (no thread) and the response is written when the call
+// completes. On a plain socket with nothing queued, the completion's own
+// thread (gRPC's) prints and sends the response at once, and the loop only
+// finishes the exchange the next time it runs (it is not woken for that);
+// otherwise the completion wakes the loop, which writes the response.
 class UnaryExchange final : public StreamHandler {
  public:
   struct Call {
     std::unique_ptr<grpc::ClientContext> context;
     std::unique_ptr<google::protobuf::Message> request;
     std::unique_ptr<google::protobuf::Message> response;
-    std::mutex mu;
-    bool done = false;              // guarded by mu
-    grpc::Status status;            // guarded by mu until done
-    std::function<void()> waker;    // guarded by mu
+    std::mutex mu;  // also keeps the exchange's loop callbacks and an answer from the completion apart
+    bool done = false;                   // guarded by mu
+    grpc::Status status;                 // guarded by mu until done
+    std::function<void()> waker;         // guarded by mu
+    std::function<void()> lazy_waker;    // guarded by mu
+    UnaryExchange* answerer = nullptr;   // guarded by mu: may answer from the completion's thread
   };
 
   UnaryExchange(RequestContext& ctx, std::shared_ptr<Call> call)
@@ -147,49 +153,79 @@ class UnaryExchange final : public StreamHandler {
         trailers_(AcceptsTrailers(ctx.req)) {}
 
   ~UnaryExchange() override {
-    if (!responded_) call_->context->TryCancel();
+    bool responded;
+    {
+      std::lock_guard<std::mutex> lock(call_->mu);
+      if (call_->answerer == this) call_->answerer = nullptr;
+      responded = built_;
+    }
+    if (!responded) call_->context->TryCancel();
   }
 
   void OnStart(StreamIo& io) override {
-    io_ = &io;
     // A pipelined request stays in the connection's buffer until this one
     // is answered; reading stops, and a hang-up still ends the exchange.
     io.PauseReading(true);
     bool done;
     {
       std::lock_guard<std::mutex> lock(call_->mu);
+      io_ = &io;
       done = call_->done;
-      if (!done) call_->waker = io.Waker();
+      if (!done) {
+        call_->waker = io.Waker();
+        if (io.CanSendNow()) {
+          call_->lazy_waker = io.LazyWaker();
+          call_->answerer = this;
+        }
+      }
     }
-    if (done) Respond();
+    if (done) AnswerOnLoop();
   }
   void OnData(StreamIo& /*io*/, std::string_view /*data*/) override {}
-  void OnWake(StreamIo& /*io*/) override {
-    bool done;
-    {
-      std::lock_guard<std::mutex> lock(call_->mu);
-      done = call_->done;
-    }
-    if (done) Respond();
-  }
+  void OnWake(StreamIo& /*io*/) override { AnswerOnLoop(); }
   void OnTimer(StreamIo& /*io*/) override {}
   // A unary call runs to its end within the grace period; the server
   // closes the connection (OnClosed cancels the call) when it runs out.
-  void OnShutdown(StreamIo& /*io*/) override { keep_alive_ = false; }
+  void OnShutdown(StreamIo& /*io*/) override {
+    std::lock_guard<std::mutex> lock(call_->mu);
+    keep_alive_ = false;
+  }
   void OnClosed() override {
-    io_ = nullptr;
-    if (!responded_) call_->context->TryCancel();
+    bool responded;
+    {
+      std::lock_guard<std::mutex> lock(call_->mu);
+      io_ = nullptr;
+      call_->answerer = nullptr;
+      responded = built_;
+    }
+    if (!responded) call_->context->TryCancel();
+  }
+
+  // The completion's thread, with call_->mu held: prints the response and
+  // sends what the socket takes at once. True when all of it went out (the
+  // loop only has to finish the exchange: lazy_waker); false when the loop
+  // must write the rest (waker).
+  bool AnswerFromCompletion() {
+    if (built_ || io_ == nullptr) return false;
+    Build();
+    // A response that closes the connection wakes the loop to close it.
+    if (!answer_keep_alive_ || !call_->lazy_waker) return false;
+    // Marked before the bytes go out: the client's next request may reach
+    // the loop before this thread returns, and must find the exchange
+    // answered.
+    call_->lazy_waker();
+    size_t sent = 0;
+    if (io_->SendNow(unsent_, &sent)) unsent_.erase(0, sent);
+    return unsent_.empty();
   }
 
  private:
-  void Respond() {
-    if (responded_ || io_ == nullptr) return;
-    responded_ = true;
+  // The response, with call_->mu held once the call completed.
+  void Build() {
+    built_ = true;
     httplib::Response res;
     res.headers = std::move(headers_);
     RequestContext ctx{*req_, res, conn_, binding_, options_, nullptr};
-    // Written once the call completed: the completion callback is done
-    // with it.
     const grpc::Status& status = call_->status;
     if (!status.ok()) {
       httplib::Headers headers;
@@ -201,9 +237,27 @@ class UnaryExchange final : public StreamHandler {
       WriteUnaryResponse(ctx, *call_->response, *call_->context);
     }
     FinishResponseBody(ctx);
-    const bool keep_alive = keep_alive_ && !io_->shutting_down();
-    io_->Write(SerializeResponse(res, keep_alive, head_only_, trailers_));
-    io_->Finish(keep_alive);
+    answer_keep_alive_ = keep_alive_ && !io_->shutting_down();
+    unsent_ = SerializeResponse(res, answer_keep_alive_, head_only_, trailers_);
+  }
+
+  // On the loop: writes what the completion did not send, and serves the
+  // connection's next request.
+  void AnswerOnLoop() {
+    std::string bytes;
+    bool keep_alive;
+    {
+      std::lock_guard<std::mutex> lock(call_->mu);
+      if (!call_->done || finished_ || io_ == nullptr) return;
+      finished_ = true;
+      call_->answerer = nullptr;
+      if (!built_) Build();
+      bytes = std::move(unsent_);
+      keep_alive = answer_keep_alive_ && keep_alive_;
+    }
+    StreamIo* io = io_;
+    if (!bytes.empty()) io->Write(bytes);
+    io->Finish(keep_alive);
   }
 
   std::shared_ptr<Call> call_;
@@ -211,12 +265,16 @@ class UnaryExchange final : public StreamHandler {
   const CompiledBinding& binding_;
   const GatewayOptions& options_;
   std::unique_ptr<httplib::Request> req_;
+  // Guarded by call_->mu from OnStart on.
   httplib::Headers headers_;
   bool keep_alive_;
   const bool head_only_;
   const bool trailers_;  // trailing metadata as HTTP trailers (TE: trailers)
   StreamIo* io_ = nullptr;
-  bool responded_ = false;
+  bool built_ = false;     // the response is printed (from here on, never cancelled)
+  bool finished_ = false;  // the loop finished the exchange
+  bool answer_keep_alive_ = false;
+  std::string unsent_;     // what is still to be written
 };
 
 }  // namespace
@@ -244,7 +302,7 @@ void ServeUnary(RequestContext& ctx) {
       std::lock_guard<std::mutex> lock(call->mu);
       call->status = std::move(status);
       call->done = true;
-      waker = std::move(call->waker);
+      if (call->answerer == nullptr || !call->answerer->AnswerFromCompletion()) waker = std::move(call->waker);
     }
     if (waker) waker();
   });

@@ -48,6 +48,11 @@ void EventLoop::Post(std::function<void()> task) {
   }
 }
 
+void EventLoop::PostLazy(std::function<void()> task) {
+  std::lock_guard<std::mutex> lock(mu_);
+  tasks_.push_back(std::move(task));
+}
+
 bool EventLoop::Add(int fd, uint32_t events, IoWatcher* watcher) {
   epoll_event ev{};
   ev.events = events | EPOLLONESHOT;

@@ -58,6 +58,10 @@ class EventLoop {
 
   // Runs `task` on the loop thread, soon. Thread-safe.
   void Post(std::function<void()> task);
+  // Runs `task` on the loop thread when it next wakes up for anything else,
+  // at the latest within a second; the loop is not woken for it.
+  // Thread-safe.
+  void PostLazy(std::function<void()> task);
 
   // Registers `fd` with one-shot interest `events` (EPOLLIN, EPOLLOUT,
   // EPOLLRDHUP); Arm re-arms (and changes) it; Remove forgets it.

@@ -474,7 +474,14 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
     auto keep = shared_from_this();
     if (state_ == State::kClosed || state_ == State::kWorker) return;
     in_callback_ = true;
-    HandleEvents(events);
+    if (state_ == State::kStream && lazy_wake_->exchange(false, std::memory_order_acquire)) {
+      // A wake-up that did not wake the loop comes first (a unary call
+      // answered from its gRPC thread finishes before the next request is
+      // read).
+      auto handler = handler_;
+      handler->OnWake(*this);
+    }
+    if (state_ != State::kClosed) HandleEvents(events);
     in_callback_ = false;
     if (write_failed_ && state_ == State::kStream) return Close(false);
     Arm();
@@ -495,6 +502,15 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
       if (state_ == State::kStream && read_paused_) {
         // Not reading: a hang-up means the client is gone.
         if (events & (EPOLLRDHUP | EPOLLHUP)) return Close(false);
+        input_waiting_->store(true);
+        if (lazy_wake_->exchange(false)) {
+          // Answered meanwhile without waking the loop: finish, and read
+          // the input in the state that leaves.
+          auto handler = handler_;
+          handler->OnWake(*this);
+          if (state_ == State::kClosed) return;
+          return HandleEvents(events);
+        }
         paused_input_ = true;  // re-armed for hang-ups only
       } else {
         ReadSome();
@@ -554,9 +570,22 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
       if (bytes.empty()) return;
     }
     out_.append(bytes.data(), bytes.size());
+    unsent_.store(out_.size() - out_pos_, std::memory_order_release);
     if (!in_callback_) Arm();
   }
   size_t Unsent() const override { return out_.size() - out_pos_; }
+  bool CanSendNow() const override { return conn_.transport_->CanSendFromAnyThread(); }
+  // Any thread. The handler's lock keeps its Writes out; the loop's own
+  // sends (Flush) only run while unsent_ is not 0, and the socket stays
+  // open until the handler's OnClosed returned.
+  bool SendNow(std::string_view bytes, size_t* sent) override {
+    if (!send_now_ok_.load(std::memory_order_acquire) || unsent_.load(std::memory_order_acquire) != 0) {
+      return false;
+    }
+    IoResult r = conn_.transport_->SendFromAnyThread(bytes.data(), bytes.size());
+    *sent = r.status == IoResult::kOk ? r.bytes : 0;
+    return true;
+  }
   void PauseReading(bool paused) override {
     if (read_paused_ == paused) return;
     read_paused_ = paused;
@@ -580,6 +609,7 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
   }
   void Finish(bool keep_alive) override {
     if (state_ != State::kStream) return;
+    send_now_ok_.store(false);
     shard_.loop->CancelTimer(stream_timer_);
     stream_timer_ = EventLoop::NoTimer();
     auto handler = std::move(handler_);
@@ -595,6 +625,7 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
   }
   void Drain() override {
     if (state_ != State::kStream) return;
+    send_now_ok_.store(false);
     shard_.loop->CancelTimer(stream_timer_);
     stream_timer_ = EventLoop::NoTimer();
     auto handler = std::move(handler_);
@@ -602,6 +633,29 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
   }
   void Abort() override { Close(false); }
   bool shutting_down() const override { return core_.stopping.load(); }
+  std::function<void()> LazyWaker() override {
+    std::weak_ptr<LoopConn> weak = shared_from_this();
+    std::shared_ptr<EventLoop> loop = shard_.loop;
+    std::shared_ptr<std::atomic<bool>> lazy = lazy_wake_;
+    std::shared_ptr<std::atomic<bool>> input = input_waiting_;
+    return [weak, loop, lazy, input] {
+      // Paired with the loop's store of input_waiting_ and load of
+      // lazy_wake_ (sequentially consistent, both): either this sees input
+      // waiting and wakes the loop, or the loop sees the wake-up when the
+      // input arrives.
+      lazy->store(true);
+      auto task = [weak, lazy] {
+        auto c = weak.lock();
+        if (!c || c->state_ != State::kStream || !lazy->exchange(false)) return;
+        c->Callback([&] { c->handler_->OnWake(*c); });
+      };
+      if (input->load()) {
+        loop->Post(std::move(task));
+      } else {
+        loop->PostLazy(std::move(task));
+      }
+    };
+  }
   std::function<void()> Waker() override {
     std::weak_ptr<LoopConn> weak = shared_from_this();
     std::shared_ptr<EventLoop> loop = shard_.loop;
@@ -625,6 +679,11 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
     if (conn_.detached_) {
       handler_ = std::move(conn_.detached_);
       state_ = State::kStream;
+      // A pipelined request already waiting: a wake-up that would not wake
+      // the loop must wake it (see LazyWaker).
+      input_waiting_->store(conn_.buffer_pos_ < conn_.buffer_.size());
+      unsent_.store(out_.size() - out_pos_);
+      send_now_ok_.store(true);
       conn_.taken_over_ = false;
       Callback([&] { handler_->OnStart(*this); });
       if (state_ != State::kStream) return;
@@ -679,6 +738,7 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
   void Close(bool graceful) {
     if (state_ == State::kClosed) return;
     state_ = State::kClosed;
+    send_now_ok_.store(false);
     shard_.loop->CancelTimer(timer_);
     shard_.loop->CancelTimer(stream_timer_);
     shard_.loop->Remove(fd());
@@ -768,6 +828,7 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
     if (out_.capacity() > 16384) std::string().swap(out_);
     out_.clear();
     out_pos_ = 0;
+    unsent_.store(0, std::memory_order_release);
     if (state_ == State::kLinger && close_when_flushed_) {
       Close(true);
       return true;
@@ -1155,6 +1216,10 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
 
   std::string out_;
   size_t out_pos_ = 0;
+  // For SendNow from other threads: the unsent size of out_, and whether
+  // a stream handler owns the connection.
+  std::atomic<size_t> unsent_{0};
+  std::atomic<bool> send_now_ok_{false};
   bool write_failed_ = false;
   bool lingering_ = false;
   bool close_when_flushed_ = false;
@@ -1170,6 +1235,10 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
   short write_retry_ = kWritable;
   bool buffered_read_posted_ = false;
   std::shared_ptr<std::atomic<bool>> wake_pending_ = std::make_shared<std::atomic<bool>>(false);
+  std::shared_ptr<std::atomic<bool>> lazy_wake_ = std::make_shared<std::atomic<bool>>(false);
+  // Input waits (buffered, or seen on the socket) while a stream has reading
+  // paused.
+  std::shared_ptr<std::atomic<bool>> input_waiting_ = std::make_shared<std::atomic<bool>>(false);
   EventLoop::TimerId timer_ = EventLoop::NoTimer();
   EventLoop::TimerId stream_timer_ = EventLoop::NoTimer();
 };
