@@ -132,9 +132,18 @@ class MessageParser {
   grpc::Status Error(std::string_view problem) const;
   std::string PathString() const;
 
-  void PushName(std::string_view name) { path_.push_back({PathEntry::kName, name, 0}); }
-  void PushIndex(uint32_t index) { path_.push_back({PathEntry::kIndex, {}, index}); }
-  void PushMapKey(std::string_view key) { path_.push_back({PathEntry::kMapKey, key, 0}); }
+  // Each entry is written in place, field by field (an entry put together
+  // in a local and copied is read back wider than it was written, which
+  // the CPU cannot forward: a stall per member).
+  void PushName(std::string_view name) { Push(PathEntry::kName, name, 0); }
+  void PushIndex(uint32_t index) { Push(PathEntry::kIndex, {}, index); }
+  void PushMapKey(std::string_view key) { Push(PathEntry::kMapKey, key, 0); }
+  void Push(PathEntry::Kind kind, std::string_view text, uint32_t index) {
+    PathEntry& entry = path_.emplace_back();
+    entry.kind = kind;
+    entry.text = text;
+    entry.index = index;
+  }
   void Pop() { path_.pop_back(); }
 
   const JsonTree& tree_;

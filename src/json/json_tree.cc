@@ -46,20 +46,25 @@ class JsonTree::Builder : public rj::BaseReaderHandler<rj::UTF8<>, Builder> {
   JsonNode TakeRoot() { return stack_.back(); }
 
  private:
+  // Nodes are written in place, field by field: a node put together in a
+  // local and copied would be read back as one 16-byte load right after its
+  // narrower stores, which the CPU cannot forward (a stall per value).
+  JsonNode& NewNode() {
+    stack_.emplace_back();
+    return stack_.back();
+  }
   bool Push(JsonNode::Kind kind) {
-    JsonNode node;
+    JsonNode& node = NewNode();
     node.kind = kind;
     node.size = 0;
     node.text = nullptr;
-    stack_.push_back(node);
     return true;
   }
   bool PushText(JsonNode::Kind kind, const char* str, rj::SizeType length) {
-    JsonNode node;
+    JsonNode& node = NewNode();
     node.kind = kind;
     node.size = length;
     node.text = str;
-    stack_.push_back(node);
     return true;
   }
   bool Enter() {
@@ -72,14 +77,14 @@ class JsonTree::Builder : public rj::BaseReaderHandler<rj::UTF8<>, Builder> {
   }
   bool Leave(JsonNode::Kind kind, uint32_t size, size_t children) {
     --depth_;
-    JsonNode node;
-    node.kind = kind;
-    node.size = size;
-    node.first = static_cast<uint32_t>(tree_->nodes_.size());
+    const uint32_t first = static_cast<uint32_t>(tree_->nodes_.size());
     tree_->nodes_.insert(tree_->nodes_.end(), stack_.end() - static_cast<ptrdiff_t>(children),
                          stack_.end());
     stack_.resize(stack_.size() - children);
-    stack_.push_back(node);
+    JsonNode& node = NewNode();
+    node.kind = kind;
+    node.size = size;
+    node.first = first;
     return true;
   }
 
