@@ -630,6 +630,43 @@ bool MessagePrinter::PrintMapValue(const pb::Message& entry, const MapEntryLayou
   return true;
 }
 
+namespace {
+
+// The first 8 bytes of `text` as a number, the first byte most significant,
+// zero-padded. Read in at most three loads, whatever the length: copying a
+// short text into a zeroed word and reading the word back would wait for
+// the narrow stores to reach the cache (they cannot be forwarded to the
+// wide load).
+uint64_t KeyPrefix(std::string_view text) {
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+  uint64_t word = 0;
+  std::memcpy(&word, text.data(), std::min<size_t>(8, text.size()));
+  return word;  // big-endian already
+#else
+  const char* p = text.data();
+  const size_t n = text.size();
+  uint64_t prefix;  // little-endian: the first byte lowest
+  if (n >= 8) {
+    std::memcpy(&prefix, p, 8);
+  } else if (n >= 4) {
+    uint32_t low;
+    uint32_t high;
+    std::memcpy(&low, p, 4);
+    std::memcpy(&high, p + n - 4, 4);  // overlaps `low` where n < 8
+    prefix = low | (uint64_t{high} << (8 * (n - 4)));
+  } else if (n > 0) {
+    prefix = uint64_t{static_cast<unsigned char>(p[0])} |
+             (uint64_t{static_cast<unsigned char>(p[n / 2])} << (8 * (n / 2))) |
+             (uint64_t{static_cast<unsigned char>(p[n - 1])} << (8 * (n - 1)));
+  } else {
+    prefix = 0;
+  }
+  return __builtin_bswap64(prefix);
+#endif
+}
+
+}  // namespace
+
 bool MessagePrinter::PrintMap(const pb::Message& message, const pb::Reflection* reflection,
                               const FieldPlan& field, int size, int depth) {
   const MessagePlan& entry_plan = plans_.MessageOf(field);
@@ -676,12 +713,7 @@ bool MessagePrinter::PrintMap(const pb::Message& message, const pb::Reflection* 
         }
         // The first 8 bytes, big-endian, zero-padded: ordered as the
         // strings are where they differ, so most comparisons need no more.
-        uint64_t prefix = 0;
-        std::memcpy(&prefix, item.text.data(), std::min<size_t>(8, item.text.size()));
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-        prefix = __builtin_bswap64(prefix);  // the first byte most significant
-#endif
-        item.number = prefix;
+        item.number = KeyPrefix(item.text);
         break;
       }
       case ValueKind::kBool:
@@ -720,7 +752,9 @@ bool MessagePrinter::PrintMap(const pb::Message& message, const pb::Reflection* 
   bool ok = true;
   for (size_t i = first; ok && i < first + static_cast<size_t>(size); ++i) {
     if (i > first) output_->Put(',');
-    const MapEntry item = map_entries_[i];
+    // (A reference: maps inside the value add entries behind, possibly
+    // moving these, but `item` is not used after the value is printed.)
+    const MapEntry& item = map_entries_[i];
     switch (key.kind) {
       case ValueKind::kString:
         ok = String(item.text);
