@@ -82,8 +82,8 @@ class MessageParser {
                              const google::protobuf::Reflection* reflection, const FieldPlan& field);
   // Appends the converted elements of `array` to `values`.
   template <typename T, typename Get>
-  grpc::Status AppendScalars(const JsonNode& array, const FD* field, google::protobuf::RepeatedField<T>* values,
-                             Get get);
+  grpc::Status AppendScalars(const JsonNode& array, const FieldPlan& field,
+                             google::protobuf::RepeatedField<T>* values, Get get);
   grpc::Status MergeMap(const JsonNode& node, google::protobuf::Message* message,
                         const google::protobuf::Reflection* reflection, const FieldPlan& field);
   // Sets (add == false) or appends (add == true) one value of `field`.
@@ -92,6 +92,11 @@ class MessageParser {
   // Converts a non-message value. Sets *skip for an unknown enum name that
   // options ask to ignore.
   grpc::Status ParseScalar(const JsonNode& node, const FD* field, Scalar* out, bool* skip);
+  // The common cases of ParseScalar without building a status: a JSON
+  // number for an integer or double field that converts, true or false for
+  // a bool. False for anything else, which ParseScalar then decides (and
+  // reports); `kind` is the field's.
+  static bool ParseScalarQuickly(const JsonNode& node, ValueKind kind, Scalar* out);
   grpc::Status ParseInteger(const JsonNode& node, const FD* field, Scalar* out);
   grpc::Status ParseFloating(const JsonNode& node, const FD* field, Scalar* out);
   grpc::Status ParseEnum(const JsonNode& node, const FD* field, Scalar* out, bool* skip);
