@@ -93,8 +93,8 @@ class MessageParser {
   // options ask to ignore.
   grpc::Status ParseScalar(const JsonNode& node, const FD* field, Scalar* out, bool* skip);
   // The common cases of ParseScalar without building a status: a JSON
-  // number for an integer or double field that converts, true or false for
-  // a bool. False for anything else, which ParseScalar then decides (and
+  // number or string for an integer or double field that converts, true
+  // or false for a bool. False for anything else, which ParseScalar then decides (and
   // reports); `kind` is the field's.
   static bool ParseScalarQuickly(const JsonNode& node, ValueKind kind, Scalar* out);
   grpc::Status ParseInteger(const JsonNode& node, const FD* field, Scalar* out);

@@ -76,8 +76,9 @@ grpc::Status MessageParser::ParseScalar(const JsonNode& node, const FD* field, S
 }
 
 bool MessageParser::ParseScalarQuickly(const JsonNode& node, ValueKind kind, Scalar* out) {
-  if (node.kind == JsonNode::kNumber) {
-    // As ParseInteger and ParseFloating convert numbers.
+  if (node.kind == JsonNode::kNumber || node.kind == JsonNode::kString) {
+    // As ParseInteger and ParseFloating convert numbers and strings (the
+    // strings ParseFloating reads as NaN and infinities fail ParseDouble).
     switch (kind) {
       case ValueKind::kInt32: {
         int64_t value = 0;

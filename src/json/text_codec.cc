@@ -59,6 +59,27 @@ bool SplitNumber(std::string_view s, Decimal* d) {
   return i == n;
 }
 
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+// The value of the eight characters at `p` when they are all decimal
+// digits, computed within one word: digit pairs in the even bytes
+// (10 * first + second), then the four pairs weighted by 10^6, 10^4, 10^2
+// and 1 with two multiplications whose upper halves add them up.
+bool EightDigitsValue(const char* p, uint64_t* value) {
+  uint64_t chunk;
+  std::memcpy(&chunk, p, 8);
+  constexpr uint64_t kZeros = 0x3030303030303030ull;
+  constexpr uint64_t kHighNibbles = 0xF0F0F0F0F0F0F0F0ull;
+  // Each byte 0x30-0x39: its high nibble is 3, also after adding 6.
+  if ((chunk & kHighNibbles) != kZeros || ((chunk + 0x0606060606060606ull) & kHighNibbles) != kZeros) return false;
+  uint64_t v = chunk - kZeros;  // digits 0-9, the first in the lowest byte
+  v = v * 10 + (v >> 8);        // bytes 0, 2, 4, 6: pairs 0-99
+  const uint64_t pairs_0_2 = v & 0x000000FF000000FFull;
+  const uint64_t pairs_1_3 = (v >> 16) & 0x000000FF000000FFull;
+  *value = (pairs_0_2 * (100 + (1000000ull << 32)) + pairs_1_3 * (1 + (10000ull << 32))) >> 32;
+  return true;
+}
+#endif
+
 // Computes |value| of `text` exactly as an integer no larger than `limit`.
 NumberError IntegerMagnitude(std::string_view text, uint64_t limit, bool* negative,
                              uint64_t* magnitude) {
@@ -69,6 +90,11 @@ NumberError IntegerMagnitude(std::string_view text, uint64_t limit, bool* negati
     const size_t digits = text.size() - i;
     if (digits >= 1 && digits <= 19 && (text[i] != '0' || digits == 1)) {
       uint64_t value = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+      for (uint64_t eight = 0; text.size() - i >= 8 && EightDigitsValue(text.data() + i, &eight); i += 8) {
+        value = value * 100000000 + eight;
+      }
+#endif
       for (; i < text.size() && IsDigit(text[i]); ++i) value = value * 10 + static_cast<uint64_t>(text[i] - '0');
       if (i == text.size()) {
         if (value > limit) return NumberError::kOutOfRange;

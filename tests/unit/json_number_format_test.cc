@@ -1,7 +1,8 @@
 // Number printing: FormatDouble writes what std::to_chars writes (the
 // shortest text that reads back as the same value), including on its own
 // path for short decimals (integers, binary fractions), where the choice
-// between fixed and scientific notation and the digits are its own.
+// between fixed and scientific notation and the digits are its own. And
+// integer reading, which takes eight digits at a time.
 #include <catch2/catch.hpp>
 
 #include <charconv>
@@ -17,6 +18,9 @@ namespace {
 
 using grpcgw::json_internal::FormatDouble;
 using grpcgw::json_internal::kMaxNumberChars;
+using grpcgw::json_internal::NumberError;
+using grpcgw::json_internal::ParseSignedInteger;
+using grpcgw::json_internal::ParseUnsignedInteger;
 
 std::string Ours(double value) {
   char buf[kMaxNumberChars];
@@ -76,6 +80,54 @@ TEST_CASE("FormatDouble writes the shortest round-trip text as std::to_chars doe
       check(value);
       const uint64_t mantissa = random() >> (random() % 64);
       check(std::ldexp(static_cast<double>(mantissa), static_cast<int>(random() % 120) - 80));
+    }
+  }
+  CHECK(mismatches == 0);
+}
+
+TEST_CASE("integers of every length read as std::from_chars reads them, other bytes anywhere refused", "[json]") {
+  std::mt19937_64 random(20261205);
+  long mismatches = 0;
+  for (int length = 1; length <= 20; ++length) {
+    for (int i = 0; i < 2000; ++i) {
+      std::string text(1, static_cast<char>('1' + random() % 9));
+      while (static_cast<int>(text.size()) < length) text += static_cast<char>('0' + random() % 10);
+      for (bool negative : {false, true}) {
+        const std::string signed_text = negative ? "-" + text : text;
+        int64_t ours = 0;
+        int64_t standard = 0;
+        const NumberError error = ParseSignedInteger(signed_text, std::numeric_limits<int64_t>::min(),
+                                                     std::numeric_limits<int64_t>::max(), &ours);
+        const auto result = std::from_chars(signed_text.data(), signed_text.data() + signed_text.size(), standard);
+        const bool same = result.ec == std::errc() ? error == NumberError::kOk && ours == standard
+                                                   : error == NumberError::kOutOfRange;
+        if (!same) {
+          ++mismatches;
+          UNSCOPED_INFO("signed " << signed_text);
+        }
+      }
+      uint64_t ours = 0;
+      uint64_t standard = 0;
+      const NumberError error = ParseUnsignedInteger(text, std::numeric_limits<uint64_t>::max(), &ours);
+      const auto result = std::from_chars(text.data(), text.data() + text.size(), standard);
+      const bool same = result.ec == std::errc() ? error == NumberError::kOk && ours == standard
+                                                 : error == NumberError::kOutOfRange;
+      if (!same) {
+        ++mismatches;
+        UNSCOPED_INFO("unsigned " << text);
+      }
+    }
+  }
+  // A byte next to the digits (in value) at each place of 16 digits.
+  for (size_t at = 0; at < 16; ++at) {
+    for (char c : {'/', ':', ' ', 'a', '\xB0'}) {
+      std::string text = "1234567890123456";
+      text[at] = c;
+      uint64_t value = 0;
+      if (ParseUnsignedInteger(text, std::numeric_limits<uint64_t>::max(), &value) != NumberError::kSyntax) {
+        ++mismatches;
+        UNSCOPED_INFO("accepted " << text);
+      }
     }
   }
   CHECK(mismatches == 0);
