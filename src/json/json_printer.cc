@@ -547,25 +547,37 @@ void MessagePrinter::SortMapEntries(MapEntry* begin, MapEntry* end, bool string_
   // skipping the bytes that are the same in every entry. It moves 16-byte
   // (number, position) pairs; the entries are put in order once at the end.
   sort_keys_.resize(size);
-  for (size_t i = 0; i < size; ++i) sort_keys_[i] = {begin[i].number, static_cast<uint32_t>(i)};
-  uint32_t counts[8][256] = {};
-  for (const SortKey& k : sort_keys_) {
-    const uint64_t n = k.number;
-    ++counts[0][n & 0xFF];
-    ++counts[1][(n >> 8) & 0xFF];
-    ++counts[2][(n >> 16) & 0xFF];
-    ++counts[3][(n >> 24) & 0xFF];
-    ++counts[4][(n >> 32) & 0xFF];
-    ++counts[5][(n >> 40) & 0xFF];
-    ++counts[6][(n >> 48) & 0xFF];
-    ++counts[7][n >> 56];
+  uint64_t differ = 0;  // the bits that differ between entries
+  for (size_t i = 0; i < size; ++i) {
+    const uint64_t n = begin[i].number;
+    sort_keys_[i].number = n;
+    sort_keys_[i].index = static_cast<uint32_t>(i);
+    differ |= n ^ begin->number;
   }
+  // The byte histograms, of the half of `number` where bits differ when
+  // the other half is the same in every entry (32-bit keys; short strings).
+  uint32_t counts[8][256] = {};
+  auto count_half = [&](int half) {
+    const int shift = 32 * half;
+    uint32_t(*c)[256] = counts + 4 * half;
+    for (const SortKey& k : sort_keys_) {
+      const uint64_t n = k.number >> shift;
+      ++c[0][n & 0xFF];
+      ++c[1][(n >> 8) & 0xFF];
+      ++c[2][(n >> 16) & 0xFF];
+      ++c[3][(n >> 24) & 0xFF];
+    }
+  };
+  const bool low_differs = (differ & 0xFFFFFFFFu) != 0;
+  const bool high_differs = (differ >> 32) != 0;
+  if (low_differs) count_half(0);
+  if (high_differs) count_half(1);
   sort_keys_scratch_.resize(size);
   SortKey* from = sort_keys_.data();
   SortKey* to = sort_keys_scratch_.data();
   for (int byte = 0; byte < 8; ++byte) {
     uint32_t* count = counts[byte];
-    if (count[(begin->number >> (8 * byte)) & 0xFF] == size) continue;
+    if (((differ >> (8 * byte)) & 0xFF) == 0) continue;  // the same in every entry
     uint32_t position = 0;
     for (int digit = 0; digit < 256; ++digit) {
       const uint32_t n = count[digit];
