@@ -324,6 +324,10 @@ grpc::Status MessageParser::MergeRepeated(const JsonNode& node, pb::Message* mes
         values->Reserve(values->size() + static_cast<int>(node.size));
         Scalar value;
         for (uint32_t i = 0; i < node.size; ++i) {
+          if (ParseScalarQuickly(tree_.element(node, i), field.kind, &value)) {
+            values->Add()->swap(value.str);
+            continue;
+          }
           PushIndex(i);
           bool skip = false;
           grpc::Status status = ParseScalar(tree_.element(node, i), fd, &value, &skip);
@@ -449,6 +453,10 @@ grpc::Status MessageParser::StoreValue(const JsonNode& node, pb::Message* messag
     return MergeMessage(node, sub, plans_.MessageOf(field));
   }
   Scalar value;
+  if (ParseScalarQuickly(node, field.kind, &value)) {
+    Store(message, reflection, fd, &value, add);
+    return grpc::Status::OK;
+  }
   bool skip = false;
   grpc::Status status = ParseScalar(node, fd, &value, &skip);
   if (status.ok() && !skip) Store(message, reflection, fd, &value, add);

@@ -94,7 +94,7 @@ class MessageParser {
   grpc::Status ParseScalar(const JsonNode& node, const FD* field, Scalar* out, bool* skip);
   // The common cases of ParseScalar without building a status: a JSON
   // number or string for an integer or double field that converts, true
-  // or false for a bool. False for anything else, which ParseScalar then decides (and
+  // or false for a bool, a string for a string or bytes field. False for anything else, which ParseScalar then decides (and
   // reports); `kind` is the field's.
   static bool ParseScalarQuickly(const JsonNode& node, ValueKind kind, Scalar* out);
   grpc::Status ParseInteger(const JsonNode& node, const FD* field, Scalar* out);

@@ -104,6 +104,14 @@ bool MessageParser::ParseScalarQuickly(const JsonNode& node, ValueKind kind, Sca
         return ParseUnsignedInteger(node.str(), std::numeric_limits<uint64_t>::max(), &out->u64) == NumberError::kOk;
       case ValueKind::kDouble:
         return ParseDouble(node.str(), &out->d) == NumberError::kOk;
+      case ValueKind::kString:
+        // As ParseScalar takes a string (the tree holds valid UTF-8) and
+        // base64 for bytes.
+        if (node.kind != JsonNode::kString) return false;
+        out->str.assign(node.text, node.size);
+        return true;
+      case ValueKind::kBytes:
+        return node.kind == JsonNode::kString && internal::Base64DecodeLenient(node.str(), &out->str);
       default:
         return false;
     }
