@@ -214,9 +214,11 @@ grpc::Status MessageParser::MergeObject(const JsonNode& node, pb::Message* messa
 
 grpc::Status MessageParser::StoreAt(const JsonNode& node, char* p, const FieldPlan& field) {
   Scalar value;
-  bool skip = false;
-  grpc::Status status = ParseScalar(node, field.field, &value, &skip);
-  if (!status.ok() || skip) return status;
+  if (!ParseScalarQuickly(node, field.kind, &value)) {
+    bool skip = false;
+    grpc::Status status = ParseScalar(node, field.field, &value, &skip);
+    if (!status.ok() || skip) return status;
+  }
   // As reflection's setters do for a field without presence (which has no
   // has-bit): the value replaces the old one.
   switch (field.kind) {
@@ -263,11 +265,16 @@ grpc::Status MessageParser::MergeField(const JsonNode& node, pb::Message* messag
 }
 
 template <typename T, typename Get>
-grpc::Status MessageParser::AppendScalars(const JsonNode& array, const FD* field, pb::RepeatedField<T>* values,
+grpc::Status MessageParser::AppendScalars(const JsonNode& array, const FieldPlan& plan, pb::RepeatedField<T>* values,
                                           Get get) {
+  const FD* field = plan.field;
   values->Reserve(values->size() + static_cast<int>(array.size));
   Scalar value;
   for (uint32_t i = 0; i < array.size; ++i) {
+    if (ParseScalarQuickly(tree_.element(array, i), plan.kind, &value)) {
+      values->Add(get(value));
+      continue;
+    }
     PushIndex(i);
     bool skip = false;
     grpc::Status status = ParseScalar(tree_.element(array, i), field, &value, &skip);
@@ -290,25 +297,25 @@ grpc::Status MessageParser::MergeRepeated(const JsonNode& node, pb::Message* mes
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
   switch (field.kind) {
     case ValueKind::kInt32:
-      return AppendScalars(node, fd, reflection->MutableRepeatedField<int32_t>(message, fd),
+      return AppendScalars(node, field, reflection->MutableRepeatedField<int32_t>(message, fd),
                            [](const Scalar& v) { return v.i32; });
     case ValueKind::kUint32:
-      return AppendScalars(node, fd, reflection->MutableRepeatedField<uint32_t>(message, fd),
+      return AppendScalars(node, field, reflection->MutableRepeatedField<uint32_t>(message, fd),
                            [](const Scalar& v) { return v.u32; });
     case ValueKind::kInt64:
-      return AppendScalars(node, fd, reflection->MutableRepeatedField<int64_t>(message, fd),
+      return AppendScalars(node, field, reflection->MutableRepeatedField<int64_t>(message, fd),
                            [](const Scalar& v) { return v.i64; });
     case ValueKind::kUint64:
-      return AppendScalars(node, fd, reflection->MutableRepeatedField<uint64_t>(message, fd),
+      return AppendScalars(node, field, reflection->MutableRepeatedField<uint64_t>(message, fd),
                            [](const Scalar& v) { return v.u64; });
     case ValueKind::kFloat:
-      return AppendScalars(node, fd, reflection->MutableRepeatedField<float>(message, fd),
+      return AppendScalars(node, field, reflection->MutableRepeatedField<float>(message, fd),
                            [](const Scalar& v) { return v.f; });
     case ValueKind::kDouble:
-      return AppendScalars(node, fd, reflection->MutableRepeatedField<double>(message, fd),
+      return AppendScalars(node, field, reflection->MutableRepeatedField<double>(message, fd),
                            [](const Scalar& v) { return v.d; });
     case ValueKind::kBool:
-      return AppendScalars(node, fd, reflection->MutableRepeatedField<bool>(message, fd),
+      return AppendScalars(node, field, reflection->MutableRepeatedField<bool>(message, fd),
                            [](const Scalar& v) { return v.b; });
     case ValueKind::kString:
     case ValueKind::kBytes:
@@ -317,6 +324,10 @@ grpc::Status MessageParser::MergeRepeated(const JsonNode& node, pb::Message* mes
         values->Reserve(values->size() + static_cast<int>(node.size));
         Scalar value;
         for (uint32_t i = 0; i < node.size; ++i) {
+          if (ParseScalarQuickly(tree_.element(node, i), field.kind, &value)) {
+            values->Add()->swap(value.str);
+            continue;
+          }
           PushIndex(i);
           bool skip = false;
           grpc::Status status = ParseScalar(tree_.element(node, i), fd, &value, &skip);
@@ -379,8 +390,10 @@ grpc::Status MessageParser::MergeMap(const JsonNode& node, pb::Message* message,
     } else {
       Scalar value;
       bool skip = false;
-      status = ParseScalar(value_node, value_field.field, &value, &skip);
-      if (!status.ok()) return status;
+      if (!ParseScalarQuickly(value_node, value_field.kind, &value)) {
+        status = ParseScalar(value_node, value_field.field, &value, &skip);
+        if (!status.ok()) return status;
+      }
       if (!skip) {
         pb::Message* entry = FindOrAddMapEntry(message, reflection, field.field, key, existing, &entry_reflection);
         Store(entry, entry_reflection, value_field.field, &value, false);
@@ -440,6 +453,10 @@ grpc::Status MessageParser::StoreValue(const JsonNode& node, pb::Message* messag
     return MergeMessage(node, sub, plans_.MessageOf(field));
   }
   Scalar value;
+  if (ParseScalarQuickly(node, field.kind, &value)) {
+    Store(message, reflection, fd, &value, add);
+    return grpc::Status::OK;
+  }
   bool skip = false;
   grpc::Status status = ParseScalar(node, fd, &value, &skip);
   if (status.ok() && !skip) Store(message, reflection, fd, &value, add);

@@ -82,8 +82,8 @@ class MessageParser {
                              const google::protobuf::Reflection* reflection, const FieldPlan& field);
   // Appends the converted elements of `array` to `values`.
   template <typename T, typename Get>
-  grpc::Status AppendScalars(const JsonNode& array, const FD* field, google::protobuf::RepeatedField<T>* values,
-                             Get get);
+  grpc::Status AppendScalars(const JsonNode& array, const FieldPlan& field,
+                             google::protobuf::RepeatedField<T>* values, Get get);
   grpc::Status MergeMap(const JsonNode& node, google::protobuf::Message* message,
                         const google::protobuf::Reflection* reflection, const FieldPlan& field);
   // Sets (add == false) or appends (add == true) one value of `field`.
@@ -92,6 +92,11 @@ class MessageParser {
   // Converts a non-message value. Sets *skip for an unknown enum name that
   // options ask to ignore.
   grpc::Status ParseScalar(const JsonNode& node, const FD* field, Scalar* out, bool* skip);
+  // The common cases of ParseScalar without building a status: a JSON
+  // number or string for an integer or double field that converts, true
+  // or false for a bool, a string for a string or bytes field. False for anything else, which ParseScalar then decides (and
+  // reports); `kind` is the field's.
+  static bool ParseScalarQuickly(const JsonNode& node, ValueKind kind, Scalar* out);
   grpc::Status ParseInteger(const JsonNode& node, const FD* field, Scalar* out);
   grpc::Status ParseFloating(const JsonNode& node, const FD* field, Scalar* out);
   grpc::Status ParseEnum(const JsonNode& node, const FD* field, Scalar* out, bool* skip);
@@ -132,9 +137,18 @@ class MessageParser {
   grpc::Status Error(std::string_view problem) const;
   std::string PathString() const;
 
-  void PushName(std::string_view name) { path_.push_back({PathEntry::kName, name, 0}); }
-  void PushIndex(uint32_t index) { path_.push_back({PathEntry::kIndex, {}, index}); }
-  void PushMapKey(std::string_view key) { path_.push_back({PathEntry::kMapKey, key, 0}); }
+  // Each entry is written in place, field by field (an entry put together
+  // in a local and copied is read back wider than it was written, which
+  // the CPU cannot forward: a stall per member).
+  void PushName(std::string_view name) { Push(PathEntry::kName, name, 0); }
+  void PushIndex(uint32_t index) { Push(PathEntry::kIndex, {}, index); }
+  void PushMapKey(std::string_view key) { Push(PathEntry::kMapKey, key, 0); }
+  void Push(PathEntry::Kind kind, std::string_view text, uint32_t index) {
+    PathEntry& entry = path_.emplace_back();
+    entry.kind = kind;
+    entry.text = text;
+    entry.index = index;
+  }
   void Pop() { path_.pop_back(); }
 
   const JsonTree& tree_;

@@ -75,6 +75,54 @@ grpc::Status MessageParser::ParseScalar(const JsonNode& node, const FD* field, S
   return Error("unsupported field type");
 }
 
+bool MessageParser::ParseScalarQuickly(const JsonNode& node, ValueKind kind, Scalar* out) {
+  if (node.kind == JsonNode::kNumber || node.kind == JsonNode::kString) {
+    // As ParseInteger and ParseFloating convert numbers and strings (the
+    // strings ParseFloating reads as NaN and infinities fail ParseDouble).
+    switch (kind) {
+      case ValueKind::kInt32: {
+        int64_t value = 0;
+        if (ParseSignedInteger(node.str(), std::numeric_limits<int32_t>::min(), std::numeric_limits<int32_t>::max(),
+                               &value) != NumberError::kOk) {
+          return false;
+        }
+        out->i32 = static_cast<int32_t>(value);
+        return true;
+      }
+      case ValueKind::kInt64:
+        return ParseSignedInteger(node.str(), std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max(),
+                                  &out->i64) == NumberError::kOk;
+      case ValueKind::kUint32: {
+        uint64_t value = 0;
+        if (ParseUnsignedInteger(node.str(), std::numeric_limits<uint32_t>::max(), &value) != NumberError::kOk) {
+          return false;
+        }
+        out->u32 = static_cast<uint32_t>(value);
+        return true;
+      }
+      case ValueKind::kUint64:
+        return ParseUnsignedInteger(node.str(), std::numeric_limits<uint64_t>::max(), &out->u64) == NumberError::kOk;
+      case ValueKind::kDouble:
+        return ParseDouble(node.str(), &out->d) == NumberError::kOk;
+      case ValueKind::kString:
+        // As ParseScalar takes a string (the tree holds valid UTF-8) and
+        // base64 for bytes.
+        if (node.kind != JsonNode::kString) return false;
+        out->str.assign(node.text, node.size);
+        return true;
+      case ValueKind::kBytes:
+        return node.kind == JsonNode::kString && internal::Base64DecodeLenient(node.str(), &out->str);
+      default:
+        return false;
+    }
+  }
+  if (kind == ValueKind::kBool && (node.kind == JsonNode::kTrue || node.kind == JsonNode::kFalse)) {
+    out->b = node.kind == JsonNode::kTrue;
+    return true;
+  }
+  return false;
+}
+
 grpc::Status MessageParser::ParseInteger(const JsonNode& node, const FD* field, Scalar* out) {
   if (node.kind != JsonNode::kNumber && node.kind != JsonNode::kString) {
     return Expected(std::string("an integer (") + IntegerTypeName(field) + ")", node);

@@ -547,25 +547,37 @@ void MessagePrinter::SortMapEntries(MapEntry* begin, MapEntry* end, bool string_
   // skipping the bytes that are the same in every entry. It moves 16-byte
   // (number, position) pairs; the entries are put in order once at the end.
   sort_keys_.resize(size);
-  for (size_t i = 0; i < size; ++i) sort_keys_[i] = {begin[i].number, static_cast<uint32_t>(i)};
-  uint32_t counts[8][256] = {};
-  for (const SortKey& k : sort_keys_) {
-    const uint64_t n = k.number;
-    ++counts[0][n & 0xFF];
-    ++counts[1][(n >> 8) & 0xFF];
-    ++counts[2][(n >> 16) & 0xFF];
-    ++counts[3][(n >> 24) & 0xFF];
-    ++counts[4][(n >> 32) & 0xFF];
-    ++counts[5][(n >> 40) & 0xFF];
-    ++counts[6][(n >> 48) & 0xFF];
-    ++counts[7][n >> 56];
+  uint64_t differ = 0;  // the bits that differ between entries
+  for (size_t i = 0; i < size; ++i) {
+    const uint64_t n = begin[i].number;
+    sort_keys_[i].number = n;
+    sort_keys_[i].index = static_cast<uint32_t>(i);
+    differ |= n ^ begin->number;
   }
+  // The byte histograms, of the half of `number` where bits differ when
+  // the other half is the same in every entry (32-bit keys; short strings).
+  uint32_t counts[8][256] = {};
+  auto count_half = [&](int half) {
+    const int shift = 32 * half;
+    uint32_t(*c)[256] = counts + 4 * half;
+    for (const SortKey& k : sort_keys_) {
+      const uint64_t n = k.number >> shift;
+      ++c[0][n & 0xFF];
+      ++c[1][(n >> 8) & 0xFF];
+      ++c[2][(n >> 16) & 0xFF];
+      ++c[3][(n >> 24) & 0xFF];
+    }
+  };
+  const bool low_differs = (differ & 0xFFFFFFFFu) != 0;
+  const bool high_differs = (differ >> 32) != 0;
+  if (low_differs) count_half(0);
+  if (high_differs) count_half(1);
   sort_keys_scratch_.resize(size);
   SortKey* from = sort_keys_.data();
   SortKey* to = sort_keys_scratch_.data();
   for (int byte = 0; byte < 8; ++byte) {
     uint32_t* count = counts[byte];
-    if (count[(begin->number >> (8 * byte)) & 0xFF] == size) continue;
+    if (((differ >> (8 * byte)) & 0xFF) == 0) continue;  // the same in every entry
     uint32_t position = 0;
     for (int digit = 0; digit < 256; ++digit) {
       const uint32_t n = count[digit];
@@ -630,6 +642,43 @@ bool MessagePrinter::PrintMapValue(const pb::Message& entry, const MapEntryLayou
   return true;
 }
 
+namespace {
+
+// The first 8 bytes of `text` as a number, the first byte most significant,
+// zero-padded. Read in at most three loads, whatever the length: copying a
+// short text into a zeroed word and reading the word back would wait for
+// the narrow stores to reach the cache (they cannot be forwarded to the
+// wide load).
+uint64_t KeyPrefix(std::string_view text) {
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+  uint64_t word = 0;
+  std::memcpy(&word, text.data(), std::min<size_t>(8, text.size()));
+  return word;  // big-endian already
+#else
+  const char* p = text.data();
+  const size_t n = text.size();
+  uint64_t prefix;  // little-endian: the first byte lowest
+  if (n >= 8) {
+    std::memcpy(&prefix, p, 8);
+  } else if (n >= 4) {
+    uint32_t low;
+    uint32_t high;
+    std::memcpy(&low, p, 4);
+    std::memcpy(&high, p + n - 4, 4);  // overlaps `low` where n < 8
+    prefix = low | (uint64_t{high} << (8 * (n - 4)));
+  } else if (n > 0) {
+    prefix = uint64_t{static_cast<unsigned char>(p[0])} |
+             (uint64_t{static_cast<unsigned char>(p[n / 2])} << (8 * (n / 2))) |
+             (uint64_t{static_cast<unsigned char>(p[n - 1])} << (8 * (n - 1)));
+  } else {
+    prefix = 0;
+  }
+  return __builtin_bswap64(prefix);
+#endif
+}
+
+}  // namespace
+
 bool MessagePrinter::PrintMap(const pb::Message& message, const pb::Reflection* reflection,
                               const FieldPlan& field, int size, int depth) {
   const MessagePlan& entry_plan = plans_.MessageOf(field);
@@ -676,12 +725,7 @@ bool MessagePrinter::PrintMap(const pb::Message& message, const pb::Reflection* 
         }
         // The first 8 bytes, big-endian, zero-padded: ordered as the
         // strings are where they differ, so most comparisons need no more.
-        uint64_t prefix = 0;
-        std::memcpy(&prefix, item.text.data(), std::min<size_t>(8, item.text.size()));
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-        prefix = __builtin_bswap64(prefix);  // the first byte most significant
-#endif
-        item.number = prefix;
+        item.number = KeyPrefix(item.text);
         break;
       }
       case ValueKind::kBool:
@@ -720,7 +764,9 @@ bool MessagePrinter::PrintMap(const pb::Message& message, const pb::Reflection* 
   bool ok = true;
   for (size_t i = first; ok && i < first + static_cast<size_t>(size); ++i) {
     if (i > first) output_->Put(',');
-    const MapEntry item = map_entries_[i];
+    // (A reference: maps inside the value add entries behind, possibly
+    // moving these, but `item` is not used after the value is printed.)
+    const MapEntry& item = map_entries_[i];
     switch (key.kind) {
       case ValueKind::kString:
         ok = String(item.text);

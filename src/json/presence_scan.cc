@@ -115,12 +115,37 @@ std::unique_ptr<PresenceScan> PresenceScan::Build(const pb::Message& prototype,
     for (size_t w = 0; w < words; ++w) noise[w] = WordAt(*other, w) != WordAt(*reference, w);
   }
 
+  // Bits that hold cached sizes (a message's own, a packed repeated
+  // field's byte count): four-byte halves of words that change when the
+  // sizes are computed, which serializing or protobuf's own JSON printer
+  // does, and that setting no field changes. Ignored, so that the has-bits
+  // sharing a word with the cached size do not make candidates of their
+  // fields in every serialized message. (Computing the size of a message
+  // with a map may move the map's entries from one side of it to the other:
+  // that is learned from the other fields only, and the halves fields
+  // change are kept anyway.)
+  std::vector<uint64_t> cached(words, 0);
+  std::vector<uint64_t> changed_by_fields(words, 0);  // the halves setting fields changed
+  auto halves = [](uint64_t changed) {
+    return ((changed & 0xFFFFFFFFu) != 0 ? uint64_t{0xFFFFFFFFu} : 0) |
+           ((changed >> 32) != 0 ? uint64_t{0xFFFFFFFF00000000u} : 0);
+  };
+  auto find_cached = [&](const pb::Message& message) {
+    std::vector<uint64_t> before(words);
+    for (size_t w = 0; w < words; ++w) before[w] = WordAt(message, w);
+    message.ByteSizeLong();
+    for (size_t w = 0; w < words; ++w) {
+      cached[w] |= halves(WordAt(message, w) ^ before[w]);
+    }
+  };
+
   const int mask_words = (field_count + 63) / 64;
   std::vector<uint64_t> masks(words * static_cast<size_t>(mask_words), 0);
   auto mark = [&](const pb::Message& probe, int bit) {
     bool any = false;
     for (size_t w = 0; w < words; ++w) {
       if (noise[w] || WordAt(probe, w) == WordAt(*reference, w)) continue;
+      changed_by_fields[w] |= halves(WordAt(probe, w) ^ WordAt(*reference, w));
       masks[w * static_cast<size_t>(mask_words) + static_cast<size_t>(bit / 64)] |= uint64_t{1} << (bit % 64);
       any = true;
     }
@@ -145,6 +170,7 @@ std::unique_ptr<PresenceScan> PresenceScan::Build(const pb::Message& prototype,
       std::unique_ptr<pb::Message> set(prototype.New());
       SetForProbe(set.get(), field, default_value);
       bool seen = mark(*set, bit);
+      if (!field->is_map()) find_cached(*set);
       std::unique_ptr<pb::Message> parsed(prototype.New());
       if (!parsed->ParsePartialFromString(set->SerializePartialAsString())) return nullptr;
       seen = mark(*parsed, bit) && seen;
@@ -155,6 +181,12 @@ std::unique_ptr<PresenceScan> PresenceScan::Build(const pb::Message& prototype,
         seen = mark(*parsed, bit) && seen;
       }
       found = found && seen;
+    }
+    // The sizes of a long repeated field (its packed byte count).
+    if (field->is_repeated() && !field->is_map()) {
+      std::unique_ptr<pb::Message> more(prototype.New());
+      for (int i = 0; i < 200; ++i) SetForProbe(more.get(), field, false);
+      find_cached(*more);
     }
     // A field that changed no word cannot be found by the scan.
     if (!found) return nullptr;
@@ -171,13 +203,23 @@ std::unique_ptr<PresenceScan> PresenceScan::Build(const pb::Message& prototype,
     }
   }
   if (first > last) return nullptr;
+  for (size_t w = 0; w < words; ++w) {
+    cached[w] &= ~changed_by_fields[w];
+    // A word whose every bit is a cached size can tell nothing.
+    if (cached[w] == ~uint64_t{0}) {
+      for (int k = 0; k < mask_words; ++k) masks[w * static_cast<size_t>(mask_words) + static_cast<size_t>(k)] = 0;
+    }
+  }
   auto scan = std::unique_ptr<PresenceScan>(new PresenceScan);
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
   scan->use_avx2_ = __builtin_cpu_supports("avx2");
 #endif
   scan->first_word_ = first;
   scan->mask_words_ = mask_words;
-  for (size_t w = first; w <= last; ++w) scan->reference_.push_back(WordAt(*reference, w));
+  for (size_t w = first; w <= last; ++w) {
+    scan->reference_.push_back(WordAt(*reference, w));
+    scan->significant_.push_back(~cached[w]);
+  }
   scan->masks_.assign(masks.begin() + static_cast<ptrdiff_t>(first * static_cast<size_t>(mask_words)),
                       masks.begin() + static_cast<ptrdiff_t>((last + 1) * static_cast<size_t>(mask_words)));
   return scan;
@@ -187,12 +229,12 @@ namespace {
 
 // Ors into `candidates` the masks of the scanned words that differ from the
 // reference, from word `w` on (the plain version, for any CPU).
-void AddChangedWords(const char* base, const uint64_t* reference, const uint64_t* masks, size_t mask_words,
-                     size_t w, size_t count, uint64_t* candidates) {
+void AddChangedWords(const char* base, const uint64_t* reference, const uint64_t* significant, const uint64_t* masks,
+                     size_t mask_words, size_t w, size_t count, uint64_t* candidates) {
   auto add = [&](size_t i) {
     uint64_t value;
     std::memcpy(&value, base + i * 8, 8);
-    if (value == reference[i]) return;
+    if (((value ^ reference[i]) & significant[i]) == 0) return;
     const uint64_t* mask = masks + i * mask_words;
     for (size_t k = 0; k < mask_words; ++k) candidates[k] |= mask[k];
   };
@@ -214,23 +256,37 @@ void AddChangedWords(const char* base, const uint64_t* reference, const uint64_t
 // The same with AVX2: 16 words a step, one branch per step, and the changed
 // words of a step found as a bit mask.
 __attribute__((target("avx2"))) void AddChangedWordsAvx2(const char* base, const uint64_t* reference,
-                                                         const uint64_t* masks, size_t mask_words, size_t count,
-                                                         uint64_t* candidates) {
+                                                         const uint64_t* significant, const uint64_t* masks,
+                                                         size_t mask_words, size_t count, uint64_t* candidates) {
   size_t w = 0;
   for (; w + 16 <= count; w += 16) {
-    uint32_t same = 0;
-    for (int g = 0; g < 4; ++g) {
-      const __m256i value = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(base + (w + 4 * g) * 8));
-      const __m256i expected = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(reference + w + 4 * g));
-      same |= static_cast<uint32_t>(_mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpeq_epi64(value, expected))))
-              << (4 * g);
-    }
+    // The differences of the 16 words, and one test of all of them: most
+    // blocks are unchanged, and cost only this.
+    const auto* value = reinterpret_cast<const __m256i*>(base + w * 8);
+    const auto* expected = reinterpret_cast<const __m256i*>(reference + w);
+    const __m256i d0 = _mm256_xor_si256(_mm256_loadu_si256(value), _mm256_loadu_si256(expected));
+    const __m256i d1 = _mm256_xor_si256(_mm256_loadu_si256(value + 1), _mm256_loadu_si256(expected + 1));
+    const __m256i d2 = _mm256_xor_si256(_mm256_loadu_si256(value + 2), _mm256_loadu_si256(expected + 2));
+    const __m256i d3 = _mm256_xor_si256(_mm256_loadu_si256(value + 3), _mm256_loadu_si256(expected + 3));
+    const __m256i any = _mm256_or_si256(_mm256_or_si256(d0, d1), _mm256_or_si256(d2, d3));
+    if (_mm256_testz_si256(any, any)) continue;
+    const __m256i zero = _mm256_setzero_si256();
+#define GRPCGW_SAME_WORDS(d) \
+  static_cast<uint32_t>(_mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpeq_epi64(d, zero))))
+    const uint32_t same = GRPCGW_SAME_WORDS(d0) | GRPCGW_SAME_WORDS(d1) << 4 | GRPCGW_SAME_WORDS(d2) << 8 |
+                          GRPCGW_SAME_WORDS(d3) << 12;
+#undef GRPCGW_SAME_WORDS
     for (uint32_t changed = ~same & 0xFFFF; changed != 0; changed &= changed - 1) {
-      const uint64_t* mask = masks + (w + static_cast<size_t>(__builtin_ctz(changed))) * mask_words;
+      const size_t i = w + static_cast<size_t>(__builtin_ctz(changed));
+      // A change in a cached size only: nothing.
+      uint64_t value;
+      std::memcpy(&value, base + i * 8, 8);
+      if (((value ^ reference[i]) & significant[i]) == 0) continue;
+      const uint64_t* mask = masks + i * mask_words;
       for (size_t k = 0; k < mask_words; ++k) candidates[k] |= mask[k];
     }
   }
-  AddChangedWords(base, reference, masks, mask_words, w, count, candidates);
+  AddChangedWords(base, reference, significant, masks, mask_words, w, count, candidates);
 }
 #endif
 
@@ -242,11 +298,13 @@ void PresenceScan::Candidates(const pb::Message& message, uint64_t* candidates) 
   const char* base = reinterpret_cast<const char*>(&message) + first_word_ * 8;
 #ifdef GRPCGW_PRESENCE_AVX2
   if (use_avx2_) {
-    AddChangedWordsAvx2(base, reference_.data(), masks_.data(), mask_words, reference_.size(), candidates);
+    AddChangedWordsAvx2(base, reference_.data(), significant_.data(), masks_.data(), mask_words, reference_.size(),
+                        candidates);
     return;
   }
 #endif
-  AddChangedWords(base, reference_.data(), masks_.data(), mask_words, 0, reference_.size(), candidates);
+  AddChangedWords(base, reference_.data(), significant_.data(), masks_.data(), mask_words, 0, reference_.size(),
+                  candidates);
 }
 
 }  // namespace grpcgw::json_internal

@@ -13,8 +13,10 @@
 // type by setting each field on a fresh message and seeing which words
 // change. A changed word only makes its fields candidates: the printer still
 // asks reflection whether each candidate is set, so words that change for
-// other reasons (a cached size, an arena pointer, a cleared string's buffer)
-// cost a check, never a wrong answer.
+// other reasons (an arena pointer, a cleared string's buffer) cost a check,
+// never a wrong answer. The four-byte halves that hold cached sizes (which
+// serializing fills in, and which may share a word with the has-bits) are
+// found the same way and left out of the comparison.
 //
 // Only for types of the generated pool, and only when the layout looks as
 // expected: the object's size measured two ways agrees, and every field
@@ -60,6 +62,8 @@ class PresenceScan {
  private:
   size_t first_word_ = 0;           // the scanned words, from the object's start
   std::vector<uint64_t> reference_;  // their values in a fresh message
+  // For each scanned word, the bits that are not a cached size.
+  std::vector<uint64_t> significant_;
   // For each scanned word, mask_words_ words: the fields it belongs to.
   std::vector<uint64_t> masks_;
   int mask_words_ = 0;

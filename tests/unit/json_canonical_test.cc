@@ -285,4 +285,38 @@ TEST_CASE("large maps of every key type print in key order with their values", "
   }
 }
 
+// String keys are first ordered by their first 8 bytes, read as a number:
+// every length from empty to past 8 bytes, bytes that differ anywhere, and
+// bytes above 0x7F (which sort as unsigned), in maps small enough for a
+// comparison sort and large enough for the radix sort.
+TEST_CASE("string map keys of every length print in byte order", "[json]") {
+  std::mt19937_64 rng(20261205);
+  const std::vector<std::string> alphabet = {"\x01", "a", "b", "~", "\xC3\xA9"};
+  for (int per_length : {3, 60}) {
+    TestAllTypes m;
+    std::vector<std::string> keys;
+    for (size_t length = 0; length <= 12; ++length) {
+      for (int i = 0; i < per_length; ++i) {
+        std::string key;
+        while (key.size() < length) key += alphabet[rng() % alphabet.size()];
+        keys.push_back(key);
+        (*m.mutable_map_string_string())[key] = std::to_string(keys.size());
+      }
+    }
+    std::sort(keys.begin(), keys.end());
+    keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+    const std::string json = Print(m);
+    rapidjson::Document dom;
+    dom.Parse(json.c_str());
+    REQUIRE_FALSE(dom.HasParseError());
+    std::vector<std::string> printed;
+    const rapidjson::Value& object = dom["mapStringString"];
+    for (auto it = object.MemberBegin(); it != object.MemberEnd(); ++it) {
+      printed.emplace_back(it->name.GetString(), it->name.GetStringLength());
+      CHECK(it->value.GetString() == m.map_string_string().at(printed.back()));
+    }
+    CHECK(printed == keys);
+  }
+}
+
 }  // namespace

@@ -423,6 +423,50 @@ TEST_CASE("parse rejects JSON that is not strictly RFC 8259", "[json]") {
   });
 }
 
+// Strings are scanned 16 bytes at a time for the bytes that end a plain
+// run ('"', '\\', below 0x20): each such byte at every position of the first
+// blocks, before and after an escape (after one, the plain bytes move back).
+TEST_CASE("parse finds escapes and raw control bytes at every position of a string", "[json]") {
+  const std::string prefix = R"({"optionalString": ")";
+  for (int escaped_at : {-1, 0, 3, 15, 16}) {
+    for (int at = 0; at < 40; ++at) {
+      std::string plain;  // the JSON string's text before position `at`
+      std::string decoded;
+      for (int i = 0; i < at; ++i) {
+        if (i == escaped_at) {
+          plain += "\\n";
+          decoded += '\n';
+        } else {
+          plain += static_cast<char>('a' + i % 26);
+          decoded += static_cast<char>('a' + i % 26);
+        }
+      }
+      INFO("escape at " << escaped_at << ", byte at " << at);
+      for (int byte = 0x01; byte < 0x20; ++byte) {
+        const std::string json = prefix + plain + static_cast<char>(byte) + "tail\"}";
+        TestAllTypes message;
+        const grpc::Status status = grpcgw::JsonToMessage(json, &message);
+        INFO("byte " << byte << ": " << status.error_message());
+        CHECK_FALSE(status.ok());
+        CHECK(status.error_message().find("at offset " + std::to_string(prefix.size() + plain.size())) !=
+              std::string::npos);
+      }
+      for (const char* end : {"\"}", "\\\"x\"}", "\\\\\"}", "\\u00e9\"}"}) {
+        const std::string json = prefix + plain + "z" + end;
+        TestAllTypes message;
+        const grpc::Status status = grpcgw::JsonToMessage(json, &message);
+        INFO(json << ": " << status.error_message());
+        REQUIRE(status.ok());
+        std::string expected = decoded + "z";
+        if (std::string(end) == "\\\"x\"}") expected += "\"x";
+        if (std::string(end) == "\\\\\"}") expected += "\\";
+        if (std::string(end) == "\\u00e9\"}") expected += "\xC3\xA9";
+        CHECK(message.optional_string() == expected);
+      }
+    }
+  }
+}
+
 TEST_CASE("parse skips unknown fields and enum names only when asked", "[json]") {
   grpcgw::JsonOptions ignore;
   ignore.ignore_unknown_fields = true;
