@@ -537,9 +537,22 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
       if (bytes.empty()) return;
     }
     out_.append(bytes.data(), bytes.size());
+    unsent_.store(out_.size() - out_pos_, std::memory_order_release);
     if (!in_callback_) Arm();
   }
   size_t Unsent() const override { return out_.size() - out_pos_; }
+  bool CanSendNow() const override { return conn_.transport_->CanSendFromAnyThread(); }
+  // Any thread. The handler's lock keeps its Writes out; the loop's own
+  // sends (Flush) only run while unsent_ is not 0, and the socket stays
+  // open until the handler's OnClosed returned.
+  bool SendNow(std::string_view bytes, size_t* sent) override {
+    if (!send_now_ok_.load(std::memory_order_acquire) || unsent_.load(std::memory_order_acquire) != 0) {
+      return false;
+    }
+    IoResult r = conn_.transport_->SendFromAnyThread(bytes.data(), bytes.size());
+    *sent = r.status == IoResult::kOk ? r.bytes : 0;
+    return true;
+  }
   void PauseReading(bool paused) override {
     if (read_paused_ == paused) return;
     read_paused_ = paused;
@@ -562,6 +575,7 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
   }
   void Finish(bool keep_alive) override {
     if (state_ != State::kStream) return;
+    send_now_ok_.store(false);
     shard_.loop->CancelTimer(stream_timer_);
     stream_timer_ = EventLoop::NoTimer();
     auto handler = std::move(handler_);
@@ -577,6 +591,7 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
   }
   void Drain() override {
     if (state_ != State::kStream) return;
+    send_now_ok_.store(false);
     shard_.loop->CancelTimer(stream_timer_);
     stream_timer_ = EventLoop::NoTimer();
     auto handler = std::move(handler_);
@@ -607,6 +622,8 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
     if (conn_.detached_) {
       handler_ = std::move(conn_.detached_);
       state_ = State::kStream;
+      unsent_.store(out_.size() - out_pos_);
+      send_now_ok_.store(true);
       conn_.taken_over_ = false;
       Callback([&] { handler_->OnStart(*this); });
       if (state_ != State::kStream) return;
@@ -661,6 +678,7 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
   void Close(bool graceful) {
     if (state_ == State::kClosed) return;
     state_ = State::kClosed;
+    send_now_ok_.store(false);
     shard_.loop->CancelTimer(timer_);
     shard_.loop->CancelTimer(stream_timer_);
     shard_.loop->Remove(fd());
@@ -743,6 +761,7 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
     if (out_.capacity() > 16384) std::string().swap(out_);
     out_.clear();
     out_pos_ = 0;
+    unsent_.store(0, std::memory_order_release);
     if (state_ == State::kLinger && close_when_flushed_) {
       Close(true);
       return true;
@@ -1121,6 +1140,10 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
 
   std::string out_;
   size_t out_pos_ = 0;
+  // For SendNow from other threads: the unsent size of out_, and whether
+  // a stream handler owns the connection.
+  std::atomic<size_t> unsent_{0};
+  std::atomic<bool> send_now_ok_{false};
   bool write_failed_ = false;
   bool lingering_ = false;
   bool close_when_flushed_ = false;

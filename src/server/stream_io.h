@@ -7,8 +7,10 @@
 // callback runs on the connection's event-loop thread, and the handler
 // never blocks. Bytes from the client arrive through OnData; bytes to the
 // client go through StreamIo::Write, which queues what the socket cannot
-// take yet. Other threads (gRPC reactions) reach the handler only through a
-// waker, which schedules OnWake on the loop thread.
+// take yet. Other threads (gRPC reactions) reach the handler through a
+// waker, which schedules OnWake on the loop thread; while nothing is
+// queued they may also send bytes themselves (SendNow), if the handler
+// keeps its callbacks out meanwhile.
 //
 // Flow control: a handler stops pulling responses while Unsent() is above
 // its high-water mark and resumes in OnWritable (the queue drained); it
@@ -55,6 +57,18 @@ class StreamIo {
   // Any thread: schedules OnWake on the loop thread (several calls before
   // it runs give one OnWake). Safe to call after the connection closed.
   virtual std::function<void()> Waker() = 0;
+
+  // Sending from another thread, to save the trip through the loop (a
+  // response that arrived on a gRPC thread). Loop thread: whether the
+  // transport allows it at all (not TLS).
+  virtual bool CanSendNow() const { return false; }
+  // Any thread, while the handler keeps its own callbacks (and so every
+  // Write) out with a lock of its own: sends `bytes` at once if nothing is
+  // queued, and returns true with *sent set to what the socket took (0 on
+  // a failure: the loop finds it). The rest must go to Write, on the loop
+  // thread, before anything else. False, with nothing sent, when output is
+  // queued or the stream ended: the loop writes the bytes.
+  virtual bool SendNow(std::string_view /*bytes*/, size_t* /*sent*/) { return false; }
 };
 
 class StreamHandler {

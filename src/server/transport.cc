@@ -69,6 +69,16 @@ class SocketTransport final : public Transport {
       return IoResult::Error();
     }
   }
+  bool CanSendFromAnyThread() const override { return true; }
+  IoResult SendFromAnyThread(const char* data, size_t n) override {
+    for (;;) {
+      ssize_t w = ::send(fd_, data, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (w >= 0) return IoResult::Ok(static_cast<size_t>(w));
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return IoResult::WouldBlock();
+      return IoResult::Error();
+    }
+  }
   short RetryOn() const override { return retry_on_; }
   int Wait(short events, std::chrono::milliseconds timeout) override { return PollSocket(fd_, events, timeout); }
   bool PeerClosed() override { return SocketPeerClosed(fd_); }

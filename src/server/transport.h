@@ -64,6 +64,13 @@ class Transport {
   virtual IoResult Recv(char* data, size_t n) = 0;
   // Up to `n` bytes to the peer (a partial send is kOk with fewer bytes).
   virtual IoResult Send(const char* data, size_t n) = 0;
+  // Whether SendFromAnyThread works: a plain socket can be written by
+  // another thread while its owner reads (a TLS session cannot).
+  virtual bool CanSendFromAnyThread() const { return false; }
+  // Send, from a thread other than the one calling Recv and Send (which
+  // may run at the same time); the caller keeps it from racing with that
+  // thread's own sends. Leaves RetryOn() alone. kError when unsupported.
+  virtual IoResult SendFromAnyThread(const char* /*data*/, size_t /*n*/) { return IoResult::Error(); }
   // After the last kWouldBlock: kReadable or kWritable.
   virtual short RetryOn() const = 0;
   // True when Recv has bytes without waiting for readiness (decrypted
