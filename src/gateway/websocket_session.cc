@@ -16,6 +16,19 @@
 // responses out as far as the socket takes them (the call's reads stop while
 // it is behind). Whoever ends the session first (the client leaving, a
 // protocol or JSON error, server shutdown: 1001) cancels the call.
+//
+// A response that arrives on a gRPC thread while nothing is queued for the
+// socket is sent from that thread (StreamIo::SendNow) instead of waking
+// the loop, which saves a thread hop per message (an echo's round trip).
+// The session's lock keeps the loop's callbacks out meanwhile; responses
+// leave in the order the call read them, since both sides take them from
+// the call under that lock. Everything else (the call's end, a response
+// that has no JSON form, a socket that does not take the whole frame, TLS)
+// goes to the loop as before.
+
+#include <cstring>
+#include <mutex>
+#include <thread>
 
 #include "gateway/request_body.h"
 #include "gateway/stream_common.h"
@@ -79,9 +92,16 @@ class WsStream final : public AsyncStream {
     const MethodKind kind = binding_.method->kind;
     streams_requests_ = kind == MethodKind::kClientStreaming || kind == MethodKind::kBidiStreaming;
     half_closed_ = !streams_requests_;
+    link_->stream = this;
+  }
+  ~WsStream() override {
+    // A gRPC thread in SendFromCallback finishes first.
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    link_->stream = nullptr;
   }
 
   void OnData(StreamIo&, std::string_view data) override {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
     last_received_ = Clock::now();
     if (draining_) return;
     reader_.Consume(data.data(), data.size());
@@ -89,12 +109,17 @@ class WsStream final : public AsyncStream {
     Pump();  // a call started by this message may have answered already
   }
   void OnWake(StreamIo&) override {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
     Process();
     Pump();
   }
-  void OnWritable(StreamIo&) override { Pump(); }
+  void OnWritable(StreamIo&) override {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    Pump();
+  }
 
   void OnTimer(StreamIo&) override {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
     const auto now = Clock::now();
     if (close_sent_) {
       if (now >= close_sent_at_ + ws_.close_timeout) return Done();
@@ -106,7 +131,7 @@ class WsStream final : public AsyncStream {
           return Done();
         }
       } else if (now - last_received_ >= ws_.ping_interval) {
-        io_->Write(EncodeFrame(Opcode::kPing, {}));
+        Write(EncodeFrame(Opcode::kPing, {}));
         ping_outstanding_ = true;
         ping_sent_ = now;
       }
@@ -115,8 +140,14 @@ class WsStream final : public AsyncStream {
   }
 
   void OnShutdown(StreamIo&) override {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
     if (close_sent_) return;
     End(WebSocket::kCloseGoingAway, "the server is shutting down");
+  }
+
+  void OnClosed() override {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    AsyncStream::OnClosed();
   }
 
  private:
@@ -128,6 +159,8 @@ class WsStream final : public AsyncStream {
   }
 
   void Started() override {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    if (call_) call_->SetListener(Listener());
     last_received_ = Clock::now();
     ArmTimer();
     Process();
@@ -164,7 +197,7 @@ class WsStream final : public AsyncStream {
     while (!finished_ && reader_.Next(&m)) {
       switch (m.type) {
         case Opcode::kPing:
-          if (!close_sent_) io_->Write(EncodeFrame(Opcode::kPong, m.data));
+          if (!close_sent_) Write(EncodeFrame(Opcode::kPong, m.data));
           break;
         case Opcode::kPong:
           ping_outstanding_ = false;
@@ -174,7 +207,7 @@ class WsStream final : public AsyncStream {
           // (its code, without a reason).
           if (!close_sent_) {
             close_sent_ = true;
-            io_->Write(EncodeClose(m.close_code == kCloseNoStatus ? kCloseNoStatus : m.close_code));
+            Write(EncodeClose(m.close_code == kCloseNoStatus ? kCloseNoStatus : m.close_code));
           }
           call_cancel();
           return Done();
@@ -218,7 +251,7 @@ class WsStream final : public AsyncStream {
       std::unique_ptr<google::protobuf::Message> request(request_->New());
       request->CopyFrom(*request_);
       call_ = binding_.method->stream(std::move(pending_context_), std::move(request), options_.stream_limits);
-      call_->SetListener(io_->Waker());
+      call_->SetListener(Listener());
       return;
     }
     if (text.empty()) {  // the end of the requests; repeating it is harmless
@@ -243,9 +276,11 @@ class WsStream final : public AsyncStream {
   // Responses to the client; the close when the call ended.
   void Pump() {
     if (io_ == nullptr || finished_ || !call_) return;
+    Write({});  // what a gRPC thread left unsent
     while (io_->Unsent() < kStreamHighWater) {
-      std::unique_ptr<google::protobuf::Message> response;
-      StreamCall::Next next = call_->Read(&response, std::chrono::milliseconds(0));
+      std::unique_ptr<google::protobuf::Message> response = std::move(held_);
+      StreamCall::Next next = response ? StreamCall::Next::kMessage
+                                       : call_->Read(&response, std::chrono::milliseconds(0));
       if (next == StreamCall::Next::kTimeout) return;
       if (next == StreamCall::Next::kFinished) {
         grpc::Status status = call_->status();
@@ -253,20 +288,86 @@ class WsStream final : public AsyncStream {
         uint16_t code = end_code_ != 0 ? end_code_ : CloseCodeFor(status);
         if (code >= 4000 && !close_sent_) {
           // The whole status (a close reason holds 123 bytes, no details).
-          io_->Write(EncodeFrame(Opcode::kText, "{\"error\":" + StatusToJson(status, options_.json_output) + "}"));
+          Write(EncodeFrame(Opcode::kText, "{\"error\":" + StatusToJson(status, options_.json_output) + "}"));
         }
         SendClose(code, end_code_ != 0 ? end_reason_ : status.error_message());
         return;
       }
       if (close_sent_) continue;  // closing: responses are dropped
-      json_.clear();
-      grpc::Status s = AppendMessageJson(*response, &json_, options_.json_output);
+      grpc::Status s = FrameResponse(*response);
       if (!s.ok()) {
         End(WebSocket::kCloseInternalError, std::string(kErrResponseJson) + ": " + s.error_message());
         continue;
       }
-      io_->Write(EncodeFrame(Opcode::kText, json_));
+      Write(Frame());
     }
+  }
+
+  // The call's listener: from a gRPC thread, responses go straight to the
+  // socket when they can (SendFromCallback); everything else wakes the
+  // loop.
+  std::function<void()> Listener() {
+    std::function<void()> wake = io_->Waker();
+    if (!io_->CanSendNow()) return wake;
+    const std::thread::id loop = std::this_thread::get_id();
+    return [link = link_, wake, loop] {
+      if (std::this_thread::get_id() != loop) {
+        std::unique_lock<std::recursive_mutex> lock(link->mu, std::try_to_lock);
+        if (lock.owns_lock() && link->stream != nullptr && link->stream->SendFromCallback()) return;
+      }
+      wake();
+    };
+  }
+
+  // On a gRPC thread, holding mu_: sends the responses the call has while
+  // the socket takes them whole. True when the loop has nothing to do;
+  // false when it must look (output is queued, the call ended, a request
+  // waits for room, a frame went out in part).
+  bool SendFromCallback() {
+    if (io_ == nullptr || finished_ || close_sent_ || !call_ || held_ || !rest_.empty()) return false;
+    for (;;) {
+      std::unique_ptr<google::protobuf::Message> response;
+      StreamCall::Next next = call_->Read(&response, std::chrono::milliseconds(0));
+      if (next == StreamCall::Next::kTimeout) return !pending_;
+      if (next == StreamCall::Next::kFinished) return false;
+      if (!FrameResponse(*response).ok()) {
+        held_ = std::move(response);  // the loop ends the session
+        return false;
+      }
+      const std::string_view frame = Frame();
+      size_t sent = 0;
+      if (!io_->SendNow(frame, &sent)) sent = 0;
+      if (sent < frame.size()) {
+        rest_.assign(frame.substr(sent));
+        return false;
+      }
+    }
+  }
+
+  // `response` as a text frame in frame_ (Frame()): the JSON is printed
+  // behind room for the largest header, which goes right in front of it.
+  grpc::Status FrameResponse(const google::protobuf::Message& response) {
+    constexpr size_t kRoom = 10;  // an unmasked header's largest size
+    frame_.assign(kRoom, '\0');
+    grpc::Status s = AppendMessageJson(response, &frame_, options_.json_output);
+    if (!s.ok()) return s;
+    char header[kMaxFrameHeaderSize];
+    const size_t size = EncodeFrameHeader(Opcode::kText, frame_.size() - kRoom, true, nullptr, header);
+    frame_start_ = kRoom - size;
+    std::memcpy(&frame_[frame_start_], header, size);
+    return grpc::Status::OK;
+  }
+  std::string_view Frame() const { return std::string_view(frame_).substr(frame_start_); }
+
+  // Loop thread: `bytes` to the client, after what a gRPC thread left
+  // unsent (the rest of a frame).
+  void Write(std::string_view bytes) {
+    if (io_ == nullptr) return;
+    if (!rest_.empty()) {
+      io_->Write(rest_);
+      rest_.clear();
+    }
+    io_->Write(bytes);
   }
 
   // Ends the session early with `code`: the call is cancelled first, and
@@ -275,7 +376,7 @@ class WsStream final : public AsyncStream {
     if (end_code_ == 0) end_code_ = code, end_reason_ = reason, end_status_ = status;
     call_cancel();
     if (code >= 4000 && !close_sent_ && io_ != nullptr) {
-      io_->Write(EncodeFrame(Opcode::kText, "{\"error\":" + StatusToJson(status, options_.json_output) + "}"));
+      Write(EncodeFrame(Opcode::kText, "{\"error\":" + StatusToJson(status, options_.json_output) + "}"));
     }
     SendClose(code, reason);
     if (!call_) Done();
@@ -286,7 +387,7 @@ class WsStream final : public AsyncStream {
     close_sent_ = true;
     close_sent_at_ = Clock::now();
     if (!IsValidCloseCode(code)) code = WebSocket::kCloseInternalError;
-    io_->Write(EncodeClose(code, reason));
+    Write(EncodeClose(code, reason));
     io_->PauseReading(false);
     ArmTimer();
   }
@@ -315,7 +416,20 @@ class WsStream final : public AsyncStream {
   uint16_t end_code_ = 0;
   std::string end_reason_;
   grpc::Status end_status_;
-  std::string json_;
+  // Everything above is shared with gRPC threads sending responses
+  // (SendFromCallback) and guarded by mu_, which every loop callback holds.
+  // The call's listener reaches the session through link_: the lock, and
+  // the session while it exists (so that it is never destroyed there).
+  struct Link {
+    std::recursive_mutex mu;
+    WsStream* stream = nullptr;  // guarded by mu
+  };
+  const std::shared_ptr<Link> link_ = std::make_shared<Link>();
+  std::recursive_mutex& mu_ = link_->mu;
+  std::unique_ptr<google::protobuf::Message> held_;  // taken from the call, not yet written
+  std::string rest_;                                 // the unsent end of a frame a gRPC thread sent
+  std::string frame_;                                // FrameResponse's frame, from frame_start_
+  size_t frame_start_ = 0;
 };
 
 }  // namespace
