@@ -16,7 +16,7 @@
 // the watcher calls Arm() again, so a socket handed to another thread for a
 // while (a worker running a handler) raises no events meanwhile.
 //
-// Thread-safety: Post, Quit and InLoopThread may be called from any thread;
+// Thread-safety: Post, PostLazy, Quit and InLoopThread may be called from any thread;
 // everything else only on the loop's thread.
 #ifndef GRPCGW_SERVER_EVENT_LOOP_H_
 #define GRPCGW_SERVER_EVENT_LOOP_H_
