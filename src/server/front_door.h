@@ -22,6 +22,9 @@ struct BodyPlan {
   // gateway unary call): the loop may run it itself instead of handing it
   // to a worker (HttpServerOptions::unary_on_loop).
   bool quick = false;
+  // The gateway serves the request: its handler runs without httplib's
+  // request processing (HttpServer::ProcessDirect).
+  bool gateway = false;
 };
 
 // True when the gateway serves this request; fills *plan.

@@ -1094,12 +1094,17 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
     // The parser is left alone until the worker hands the connection back.
     conn_.request_head_ = &parser_.head();
     auto self = shared_from_this();
-    bool queued = core_.workers->TryEnqueue([self, streamed, last, unsent] {
+    const bool gateway = plan_.gateway;
+    const size_t head_size = body_start_;
+    bool queued = core_.workers->TryEnqueue([self, streamed, last, unsent, gateway, head_size] {
       if (!unsent.empty()) self->conn_.WriteAll(unsent);
       bool closed = false;
+      bool ok = false;
       // A streamed body the handler may leave unread: the response says
       // the connection closes, unless a stream takes it over.
-      bool ok = self->core_.server.ProcessOne(self->conn_, last || streamed, &closed);
+      if (!gateway || !self->core_.server.ProcessDirect(self->conn_, head_size, last || streamed, &closed, &ok)) {
+        ok = self->core_.server.ProcessOne(self->conn_, last || streamed, &closed);
+      }
       bool keep_alive = ok && !closed && !last;
       self->shard_.loop->Post([self, keep_alive] { self->AfterWorker(keep_alive); });
     });
@@ -1412,7 +1417,10 @@ void ServerCore::CloseListener() {
 
 BodyPlan ServerCore::PlanFor(const RequestHead& head) const {
   BodyPlan plan;
-  if (server.gateway_classifier_ && server.gateway_classifier_(head, &plan)) return plan;
+  if (server.gateway_classifier_ && server.gateway_classifier_(head, &plan)) {
+    plan.gateway = true;
+    return plan;
+  }
   std::string path = head.target.substr(0, head.target.find('?'));
   const std::string& method = head.method == "HEAD" ? std::string("GET") : head.method;
   for (const UserRoute& r : routes) {

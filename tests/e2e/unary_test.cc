@@ -764,7 +764,11 @@ TEST_CASE("gateway responses ignore Range; user routes keep it", "[unary][range]
       {"a success", "GET", "/v1/books/b1", 200, 0},
   };
   for (const Row& row : rows) {
-    for (const char* range : {"bytes=0-5", "bytes=0-1,3-4", "bytes=-3"}) {
+    std::vector<const char*> ranges = {"bytes=0-5", "bytes=0-1,3-4", "bytes=-3"};
+    // A Range httplib cannot parse (it answers 416 before any route runs):
+    // the gateway's requests never reach httplib's parsing.
+    if (row.target != "/no/such/route") ranges.push_back("bytes=nonsense");
+    for (const char* range : ranges) {
       DYNAMIC_SECTION(row.name << ", Range: " << range) {
         RawConnection conn(server.port());
         REQUIRE(conn.Send(std::string(row.method) + " " + row.target +
