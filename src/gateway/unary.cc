@@ -1,10 +1,12 @@
 // Unary calls: the body (if the binding takes one) into the request, one
 // callback-API call through the channel, the response as one JSON body.
 //
-// The worker binds the request and starts the call, then hands the
-// connection to its event loop; the completion writes the response there,
-// so a call in flight holds no thread. A client that goes away cancels the
-// call (the service sees CANCELLED).
+// The handler (on the event loop, or on a worker) binds the request and
+// starts the call, then hands the connection to its event loop, so a call
+// in flight holds no thread. The completion sends the response itself when
+// it can (a plain socket with nothing queued) and otherwise wakes the loop
+// to write it. A client that goes away cancels the call (the service sees
+// CANCELLED).
 #include <functional>
 #include <memory>
 #include <vector>
