@@ -40,16 +40,21 @@ contains() {  # contains NAME NEEDLE FILE
   fi
 }
 # Starts the example (arguments: extra server flags) and sets $pid and $base.
+# Each start logs to a file of its own: a reused one could still show the
+# previous server's address before the new process has truncated it.
+starts=0
 start_server() {
-  "$server_bin" --port 0 --grpc-port 0 "$@" >"$work/server.log" 2>&1 &
+  starts=$((starts + 1))
+  local log="$work/server.$starts.log"
+  "$server_bin" --port 0 --grpc-port 0 "$@" >"$log" 2>&1 &
   pid=$!
   base=
   for _ in $(seq 100); do
-    base=$(sed -n 's/^chat example: HTTP on \(http[^,]*\),.*/\1/p' "$work/server.log")
+    base=$(sed -n 's/^chat example: HTTP on \(http[^,]*\),.*/\1/p' "$log" 2>/dev/null)
     [ -n "$base" ] && break
     sleep 0.1
   done
-  [ -n "$base" ] || { echo "FAIL: the server did not start"; cat "$work/server.log"; exit 1; }
+  [ -n "$base" ] || { echo "FAIL: the server did not start"; cat "$log"; exit 1; }
 }
 stop_server() {
   kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
