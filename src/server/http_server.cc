@@ -474,14 +474,7 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
     auto keep = shared_from_this();
     if (state_ == State::kClosed || state_ == State::kWorker) return;
     in_callback_ = true;
-    if (state_ == State::kStream && lazy_wake_->exchange(false, std::memory_order_acquire)) {
-      // A wake-up that did not wake the loop comes first (a unary call
-      // answered from its gRPC thread finishes before the next request is
-      // read).
-      auto handler = handler_;
-      handler->OnWake(*this);
-    }
-    if (state_ != State::kClosed) HandleEvents(events);
+    HandleEvents(events);
     in_callback_ = false;
     if (write_failed_ && state_ == State::kStream) return Close(false);
     Arm();
@@ -504,8 +497,9 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
         if (events & (EPOLLRDHUP | EPOLLHUP)) return Close(false);
         input_waiting_->store(true);
         if (lazy_wake_->exchange(false)) {
-          // Answered meanwhile without waking the loop: finish, and read
-          // the input in the state that leaves.
+          // Answered without waking the loop (a unary call answered from its
+          // gRPC thread): finish first, and read the input in the state that
+          // leaves.
           auto handler = handler_;
           handler->OnWake(*this);
           if (state_ == State::kClosed) return;
@@ -645,9 +639,8 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
       // input arrives.
       lazy->store(true);
       auto task = [weak, lazy] {
-        auto c = weak.lock();
-        if (!c || c->state_ != State::kStream || !lazy->exchange(false)) return;
-        c->Callback([&] { c->handler_->OnWake(*c); });
+        if (!lazy->exchange(false)) return;  // the loop took it with input
+        WakeHandler(weak);
       };
       if (input->load()) {
         loop->Post(std::move(task));
@@ -664,11 +657,15 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
       if (pending->exchange(true)) return;
       loop->Post([weak, pending] {
         pending->store(false);
-        auto c = weak.lock();
-        if (!c || c->state_ != State::kStream) return;
-        c->Callback([&] { c->handler_->OnWake(*c); });
+        WakeHandler(weak);
       });
     };
+  }
+  // A posted wake-up, on the loop thread.
+  static void WakeHandler(const std::weak_ptr<LoopConn>& weak) {
+    auto c = weak.lock();
+    if (!c || c->state_ != State::kStream) return;
+    c->Callback([&] { c->handler_->OnWake(*c); });
   }
 
   // Back from a worker (on the loop thread).
@@ -1743,7 +1740,7 @@ bool HttpServer::ProcessDirect(Connection& conn, size_t head_size, bool last, bo
   req.headers.emplace("LOCAL_ADDR", req.local_addr);
   req.headers.emplace("LOCAL_PORT", std::to_string(req.local_port));
   // HTTP/1.0 closes: the response would have to say keep-alive.
-  *connection_closed = req.version == "HTTP/1.0" || !head.keep_alive || req.get_header_value("Connection") == "close";
+  *connection_closed = req.version == "HTTP/1.0" || !head.keep_alive;
 
   // The head is read; the body (if any) is what follows in the buffer.
   const size_t buffer_pos = conn.buffer_pos_;

@@ -58,8 +58,9 @@ class StreamIo {
   // it runs give one OnWake). Safe to call after the connection closed.
   virtual std::function<void()> Waker() = 0;
   // Any thread: like Waker(), without waking the loop for it. OnWake runs
-  // when the loop next handles the connection's socket (before reading
-  // it), or on the loop's next turn (within a second). For a handler that
+  // when input arrives on the connection (before it is read), or on the
+  // loop's next turn (within a second); a hang-up meanwhile closes the
+  // connection (OnClosed). For a handler that
   // answered through SendNow and has only its Finish left.
   virtual std::function<void()> LazyWaker() { return Waker(); }
 
