@@ -85,6 +85,16 @@ TEST_CASE("FormatDouble writes the shortest round-trip text as std::to_chars doe
   CHECK(mismatches == 0);
 }
 
+// Whether our reading of `text` (`error`, `ours`) is std::from_chars's:
+// the same value, or out of range where it overflows.
+template <class T>
+bool SameAsFromChars(const std::string& text, NumberError error, T ours) {
+  T standard = 0;
+  const auto result = std::from_chars(text.data(), text.data() + text.size(), standard);
+  return result.ec == std::errc() ? error == NumberError::kOk && ours == standard
+                                  : error == NumberError::kOutOfRange;
+}
+
 TEST_CASE("integers of every length read as std::from_chars reads them, other bytes anywhere refused", "[json]") {
   std::mt19937_64 random(20261205);
   long mismatches = 0;
@@ -95,24 +105,16 @@ TEST_CASE("integers of every length read as std::from_chars reads them, other by
       for (bool negative : {false, true}) {
         const std::string signed_text = negative ? "-" + text : text;
         int64_t ours = 0;
-        int64_t standard = 0;
         const NumberError error = ParseSignedInteger(signed_text, std::numeric_limits<int64_t>::min(),
                                                      std::numeric_limits<int64_t>::max(), &ours);
-        const auto result = std::from_chars(signed_text.data(), signed_text.data() + signed_text.size(), standard);
-        const bool same = result.ec == std::errc() ? error == NumberError::kOk && ours == standard
-                                                   : error == NumberError::kOutOfRange;
-        if (!same) {
+        if (!SameAsFromChars(signed_text, error, ours)) {
           ++mismatches;
           UNSCOPED_INFO("signed " << signed_text);
         }
       }
       uint64_t ours = 0;
-      uint64_t standard = 0;
       const NumberError error = ParseUnsignedInteger(text, std::numeric_limits<uint64_t>::max(), &ours);
-      const auto result = std::from_chars(text.data(), text.data() + text.size(), standard);
-      const bool same = result.ec == std::errc() ? error == NumberError::kOk && ours == standard
-                                                 : error == NumberError::kOutOfRange;
-      if (!same) {
+      if (!SameAsFromChars(text, error, ours)) {
         ++mismatches;
         UNSCOPED_INFO("unsigned " << text);
       }

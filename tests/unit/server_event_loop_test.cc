@@ -50,6 +50,13 @@ struct Log {
   }
 };
 
+// Runs task 0 and gives the loop time to go to sleep in epoll_wait.
+void LetLoopSleep(RunningLoop& r, Log& log) {
+  r.loop.Post([&] { log.Add(0, r.loop.InLoopThread()); });
+  REQUIRE(log.WaitFor(1, 5s));
+  std::this_thread::sleep_for(20ms);
+}
+
 TEST_CASE("posted tasks run on the loop thread, in posting order", "[event_loop]") {
   RunningLoop r;
   Log log;
@@ -63,10 +70,7 @@ TEST_CASE("posted tasks run on the loop thread, in posting order", "[event_loop]
 TEST_CASE("a lazily posted task runs with the next wake-up, before what that posts", "[event_loop]") {
   RunningLoop r;
   Log log;
-  // Let the loop go to sleep (its idle turn is a second at the most).
-  r.loop.Post([&] { log.Add(0, r.loop.InLoopThread()); });
-  REQUIRE(log.WaitFor(1, 5s));
-  std::this_thread::sleep_for(20ms);
+  LetLoopSleep(r, log);
   r.loop.PostLazy([&] { log.Add(1, r.loop.InLoopThread()); });
   r.loop.Post([&] { log.Add(2, r.loop.InLoopThread()); });
   REQUIRE(log.WaitFor(3, 5s));
@@ -78,9 +82,7 @@ TEST_CASE("a lazily posted task runs with the next wake-up, before what that pos
 TEST_CASE("a lazily posted task alone still runs on the loop's idle turn", "[event_loop]") {
   RunningLoop r;
   Log log;
-  r.loop.Post([&] { log.Add(0, r.loop.InLoopThread()); });
-  REQUIRE(log.WaitFor(1, 5s));
-  std::this_thread::sleep_for(20ms);
+  LetLoopSleep(r, log);
   r.loop.PostLazy([&] { log.Add(1, r.loop.InLoopThread()); });
   // Documented as within a second; bounded generously here.
   REQUIRE(log.WaitFor(2, 5s));
