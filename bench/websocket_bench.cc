@@ -15,6 +15,12 @@
 // the generated sync stub (no HTTP), and the ratio gateway/baseline. The
 // 100-stream echo baseline drives each stream from its own thread.
 //
+// The one-connection echo is also measured against two floors: a bare
+// WebSocket echo server on the same loopback with nothing behind it,
+// answering from the thread that read the message or from a second thread
+// (see FloorEchoServer). They show what the socket and the thread wake-ups
+// cost on the machine before the gateway does any work.
+//
 //   websocket_bench [seconds per figure, default 3] [figure]
 //
 // `figure` (echo1, echo100 or push) runs that figure and its baseline only,
@@ -23,15 +29,20 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -226,9 +237,9 @@ double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).coun
 
 // ------------------------------------------------------------------ figures
 
-double EchoOneConnection(int port, double seconds, long max_round_trips) {
+double EchoOneConnection(int port, double seconds, long max_round_trips, const char* label = "echo, 1 connection:  ") {
   Client c;
-  if (!c.Connect(port, "/v1/rooms/bench:echo")) return std::printf("echo, 1 connection: connect failed\n"), 0.0;
+  if (!c.Connect(port, "/v1/rooms/bench:echo")) return std::printf("%s connect failed\n", label), 0.0;
   const std::string message = R"({"text":"hello, bench"})";
   std::string reply;
   // Warm up.
@@ -241,7 +252,7 @@ double EchoOneConnection(int port, double seconds, long max_round_trips) {
     ++n;
   }
   double took = Seconds(Clock::now() - start);
-  std::printf("echo, 1 connection:     %8.0f round trips/s  (%ld in %.2f s, %.1f us each)\n", n / took, n, took,
+  std::printf("%s   %8.0f round trips/s  (%ld in %.2f s, %.1f us each)\n", label, n / took, n, took,
               took * 1e6 / n);
   return n / took;
 }
@@ -302,6 +313,141 @@ double ServerToClient(int port, double seconds, long count) {
   double took = Seconds(Clock::now() - start);
   std::printf("server to client:       %8.0f messages/s     (%ld in %.2f s)\n", n / took, n, took);
   return n / took;
+}
+
+// ---------------------------------------------------------------- the floor
+// What a WebSocket echo costs with nothing behind it: the same client, the
+// same loopback TCP, a server thread in epoll_wait that reads each frame,
+// and no HTTP parsing, JSON or gRPC. With `hand_off`, the reading thread
+// passes each message to a second thread that sends the echo, the way the
+// gateway's loop passes it to gRPC's threads; without, it answers itself.
+// The gap between the gateway and this floor is what the gateway spends;
+// the floor against the baseline is what the loopback socket and the thread
+// wake-ups cost before the gateway does anything.
+class FloorEchoServer {
+ public:
+  explicit FloorEchoServer(bool hand_off) : hand_off_(hand_off) {
+    listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(listen_fd_, 4) != 0 ||
+        ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      return;
+    }
+    port_ = ntohs(addr.sin_port);
+    reader_ = std::thread([this] { Read(); });
+    if (hand_off_) sender_ = std::thread([this] { Send(); });
+  }
+  ~FloorEchoServer() {
+    stop_.store(true);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      cv_.notify_all();
+    }
+    ::shutdown(listen_fd_, SHUT_RDWR);
+    if (reader_.joinable()) reader_.join();
+    if (sender_.joinable()) sender_.join();
+    ::close(listen_fd_);
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int port() const { return port_; }
+
+ private:
+  void Read() {
+    pollfd p{listen_fd_, POLLIN, 0};
+    while (!stop_.load() && ::poll(&p, 1, 100) == 0) {
+    }
+    if (stop_.load()) return;
+    fd_ = ::accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK);
+    if (fd_ < 0) return;
+    int one = 1;
+    ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    int ep = ::epoll_create1(0);
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ::epoll_ctl(ep, EPOLL_CTL_ADD, fd_, &ev);
+    std::string in;
+    bool upgraded = false;
+    char buf[65536];
+    while (!stop_.load()) {
+      if (::epoll_wait(ep, &ev, 1, 100) <= 0) continue;
+      ssize_t got = ::recv(fd_, buf, sizeof buf, 0);
+      if (got <= 0) break;
+      in.append(buf, static_cast<size_t>(got));
+      if (!upgraded) {
+        size_t end = in.find("\r\n\r\n");
+        if (end == std::string::npos) continue;
+        in.erase(0, end + 4);
+        SendAll("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
+        upgraded = true;
+      }
+      // Masked client frames with 7-bit lengths: all the benchmark sends.
+      while (in.size() >= 6 && in.size() >= 6 + static_cast<size_t>(in[1] & 0x7F)) {
+        size_t n = in[1] & 0x7F;
+        std::string reply(2 + n, '\0');
+        reply[0] = static_cast<char>(0x81);
+        reply[1] = static_cast<char>(n);
+        for (size_t i = 0; i < n; ++i) reply[2 + i] = static_cast<char>(in[6 + i] ^ in[2 + (i & 3)]);
+        in.erase(0, 6 + n);
+        if (!hand_off_) {
+          SendAll(reply);
+          continue;
+        }
+        std::lock_guard<std::mutex> lock(mu_);
+        replies_.push_back(std::move(reply));
+        cv_.notify_one();
+      }
+    }
+    ::close(ep);
+  }
+  void Send() {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!stop_.load()) {
+      cv_.wait(lock, [this] { return stop_.load() || !replies_.empty(); });
+      while (!replies_.empty()) {
+        std::string reply = std::move(replies_.front());
+        replies_.pop_front();
+        lock.unlock();
+        SendAll(reply);
+        lock.lock();
+      }
+    }
+  }
+  // The benchmark's replies are small: a full socket buffer is not expected.
+  void SendAll(const std::string& data) {
+    size_t at = 0;
+    while (at < data.size() && !stop_.load()) {
+      ssize_t n = ::send(fd_, data.data() + at, data.size() - at, MSG_NOSIGNAL);
+      if (n > 0) {
+        at += static_cast<size_t>(n);
+      } else if (n < 0 && errno != EAGAIN) {
+        return;
+      }
+    }
+  }
+
+  const bool hand_off_;
+  int listen_fd_ = -1;
+  int fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::string> replies_;
+  std::thread reader_;
+  std::thread sender_;
+};
+
+// Prints both floors and their ratios to the baseline.
+void EchoFloors(double seconds, long max_round_trips, double baseline) {
+  for (bool hand_off : {false, true}) {
+    FloorEchoServer server(hand_off);
+    double rate = EchoOneConnection(server.port(), seconds, max_round_trips,
+                                    hand_off ? "  floor, 2 threads:  " : "  floor, 1 thread:   ");
+    if (rate > 0 && baseline > 0) std::printf("  floor/baseline:       %8.3f\n", rate / baseline);
+  }
 }
 
 // ----------------------------------------------------------------- baseline
@@ -434,7 +580,9 @@ int main(int argc, char** argv) {
   auto stub = e2e::Svc::NewStub(grpc_server->InProcessChannel(grpc::ChannelArguments()));
   if (runs("echo1")) {
     double rate = EchoOneConnection(port, seconds, 2000000);
-    PrintRatio(rate, DirectEchoOneStream(*stub, seconds, 2000000));
+    double baseline = DirectEchoOneStream(*stub, seconds, 2000000);
+    PrintRatio(rate, baseline);
+    EchoFloors(seconds, 2000000, baseline);
   }
   if (runs("echo100")) {
     double rate = EchoManyConnections(port, 100, seconds, 5000000);
