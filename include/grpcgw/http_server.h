@@ -323,14 +323,17 @@ class HttpServer : public httplib::Server {
   HttpServer& set_request_body_limit(const std::string& pattern, size_t max_bytes);
 
   // Listening. bind_* fail (false / -1) when the address is in use; the
-  // reason is in last_error().
+  // reason is in last_error() (a copy: ReloadCertificates may set it from
+  // another thread meanwhile).
   bool bind_to_port(const std::string& host, int port, int socket_flags = 0);
   int bind_to_any_port(const std::string& host, int socket_flags = 0);
   // Serves until stop(); false if not bound.
   bool listen_after_bind();
   bool listen(const std::string& host, int port, int socket_flags = 0);
   bool is_running() const;
-  const std::string& last_error() const { return last_error_; }
+  // Why the last bind or certificate reload failed; empty after one that
+  // succeeded. Any thread.
+  std::string last_error() const;
 
   // TLS. Reads options().tls's certificate and key files again and serves
   // new connections with them (open connections keep theirs); on an error
@@ -402,8 +405,14 @@ class HttpServer : public httplib::Server {
   void FinishResponseHead(const httplib::Request& req, httplib::Response& res);
   void RecordRoute(const char* method, const std::string& pattern);
 
+  // Runs `f` (a bind or a certificate load) with a string for its error,
+  // and keeps that string as last_error() when `f` fails.
+  template <class F>
+  bool RecordError(F&& f);
+
   HttpServerOptions options_;
-  std::string last_error_;
+  mutable std::mutex error_mu_;
+  std::string last_error_;  // guarded by error_mu_
   std::shared_ptr<internal::GatewayDispatch> dispatch_;
   HandlerWithResponse gateway_hook_;       // set by dispatch()
   std::function<bool(const internal::RequestHead&, internal::BodyPlan*)> gateway_classifier_;

@@ -1577,9 +1577,23 @@ HttpServer& HttpServer::set_request_body_limit(const std::string& pattern, size_
   return *this;
 }
 
+template <class F>
+bool HttpServer::RecordError(F&& f) {
+  std::string error;
+  bool ok = f(&error);
+  std::lock_guard<std::mutex> lock(error_mu_);
+  last_error_ = std::move(error);
+  return ok;
+}
+
+std::string HttpServer::last_error() const {
+  std::lock_guard<std::mutex> lock(error_mu_);
+  return last_error_;
+}
+
 bool HttpServer::bind_to_port(const std::string& host, int port, int /*socket_flags*/) {
   int bound = 0;
-  if (!core_->Bind(host, port, &last_error_, &bound)) return false;
+  if (!RecordError([&](std::string* error) { return core_->Bind(host, port, error, &bound); })) return false;
   // httplib's content providers stop once they see no listening socket.
   svr_sock_ = core_->listen_fd();
   return true;
@@ -1587,7 +1601,7 @@ bool HttpServer::bind_to_port(const std::string& host, int port, int /*socket_fl
 
 int HttpServer::bind_to_any_port(const std::string& host, int /*socket_flags*/) {
   int bound = 0;
-  if (!core_->Bind(host, 0, &last_error_, &bound)) return -1;
+  if (!RecordError([&](std::string* error) { return core_->Bind(host, 0, error, &bound); })) return -1;
   svr_sock_ = core_->listen_fd();
   return bound;
 }
@@ -1658,19 +1672,17 @@ HttpServer& HttpServer::set_expect_100_continue_handler(Expect100ContinueHandler
 size_t HttpServer::open_connections() const { return core_->open.load(); }
 
 bool HttpServer::ReloadCertificates() {
-  if (!core_->tls) {
-    last_error_ = "TLS is not enabled (HttpServerOptions::tls)";
-    return false;
-  }
-  return core_->tls->Load(&last_error_);
+  return RecordError([this](std::string* error) {
+    if (!core_->tls) return *error = "TLS is not enabled (HttpServerOptions::tls)", false;
+    return core_->tls->Load(error);
+  });
 }
 
 bool HttpServer::ReloadCertificates(SSL_CTX* ctx) {
-  if (!core_->tls) {
-    last_error_ = "TLS is not enabled (HttpServerOptions::tls)";
-    return false;
-  }
-  return core_->tls->Use(ctx, &last_error_);
+  return RecordError([this, ctx](std::string* error) {
+    if (!core_->tls) return *error = "TLS is not enabled (HttpServerOptions::tls)", false;
+    return core_->tls->Use(ctx, error);
+  });
 }
 
 TlsCounters HttpServer::tls_counters() const {

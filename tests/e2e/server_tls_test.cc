@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -358,6 +359,38 @@ TEST_CASE("certificates reload without a restart, and open connections keep thei
     CHECK(Alpn(after.ssl) == "http/1.1");
   }
   SSL_CTX_free(ctx);
+}
+
+TEST_CASE("certificate reloads from several threads leave last_error() whole", "[server][tls]") {
+  // Two threads fail reloads with messages of different lengths while a
+  // third copies last_error(): every copy is one of the two messages.
+  TestCert cert = MakeTestCertificate("reload-race");
+  TestServer server(TlsConfig(cert));
+  std::ofstream(cert.cert_file, std::ios::trunc) << "not a certificate";
+  const std::string null_ctx = "TLS: null SSL_CTX";
+  std::atomic<bool> done{false};
+  std::thread files([&] {
+    for (int i = 0; i < 2000; ++i) server.http().ReloadCertificates();
+  });
+  std::thread null([&] {
+    for (int i = 0; i < 2000; ++i) server.http().ReloadCertificates(nullptr);
+  });
+  std::thread stop([&] {
+    files.join();
+    null.join();
+    done.store(true);
+  });
+  long copies = 0, whole = 0;
+  while (!done.load()) {
+    std::string e = server.http().last_error();
+    ++copies;
+    if (e.empty() || e == null_ctx || e.find(cert.cert_file) != std::string::npos) ++whole;
+  }
+  stop.join();
+  CHECK(copies > 0);
+  CHECK(whole == copies);
+  CHECK_FALSE(server.http().ReloadCertificates(nullptr));
+  CHECK(server.http().last_error() == null_ctx);
 }
 
 TEST_CASE("a caller's SSL_CTX serves, with SNI through its servername callback", "[server][tls]") {
