@@ -21,10 +21,14 @@
 // (see FloorEchoServer). They show what the socket and the thread wake-ups
 // cost on the machine before the gateway does any work.
 //
+// A fourth figure, first in the run, is native gRPC over TCP in the same
+// process with no gateway, with one and after it (see NativeGrpc).
+//
 //   websocket_bench [seconds per figure, default 3] [figure]
 //
-// `figure` (echo1, echo100 or push) runs that figure and its baseline only,
-// for profiling one of them (perf record -g -- websocket_bench 5 echo1).
+// `figure` (echo1, echo100, push or native) runs that figure and its
+// baseline only, for profiling one of them
+// (perf record -g -- websocket_bench 5 echo1).
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -49,6 +53,9 @@
 
 #include <grpcgw/grpcgw.h>
 #include <grpcpp/client_context.h>
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
+#include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_builder.h>
 #include <grpcpp/support/channel_arguments.h>
 
@@ -468,7 +475,8 @@ void PrintRatio(double gateway, double baseline) {
   }
 }
 
-double DirectEchoOneStream(e2e::Svc::Stub& stub, double seconds, long max_round_trips) {
+double DirectEchoOneStream(e2e::Svc::Stub& stub, double seconds, long max_round_trips,
+                           const char* label = "  baseline, 1 stream:") {
   grpc::ClientContext context;
   auto stream = stub.Echo(&context);
   const e2e::EchoMessage message = BenchEchoMessage();
@@ -484,12 +492,13 @@ double DirectEchoOneStream(e2e::Svc::Stub& stub, double seconds, long max_round_
   double took = Seconds(Clock::now() - start);
   stream->WritesDone();
   stream->Finish();
-  std::printf("  baseline, 1 stream:   %8.0f round trips/s  (%ld in %.2f s, %.1f us each)\n", n / took, n, took,
+  std::printf("%s   %8.0f round trips/s  (%ld in %.2f s, %.1f us each)\n", label, n / took, n, took,
               took * 1e6 / n);
   return n / took;
 }
 
-double DirectEchoManyStreams(e2e::Svc::Stub& stub, int streams, double seconds, long max_round_trips) {
+double DirectEchoManyStreams(e2e::Svc::Stub& stub, int streams, double seconds, long max_round_trips,
+                             const char* label = "  baseline,") {
   std::atomic<long> n{0};
   std::atomic<int> ready{0};
   std::atomic<bool> go{false};
@@ -521,7 +530,7 @@ double DirectEchoManyStreams(e2e::Svc::Stub& stub, int streams, double seconds, 
   for (auto& t : threads) t.join();
   double took = Seconds(Clock::now() - start);
   long counted = n.load();
-  std::printf("  baseline, %d streams: %8.0f round trips/s  (%ld in %.2f s)\n", streams, counted / took, counted,
+  std::printf("%s %d streams: %8.0f round trips/s  (%ld in %.2f s)\n", label, streams, counted / took, counted,
               took);
   return counted / took;
 }
@@ -548,14 +557,44 @@ double DirectServerToClient(e2e::Svc::Stub& stub, double seconds, long count) {
   return n / took;
 }
 
+// ------------------------------------------------------------ native gRPC
+// A gateway lives in the process of the gRPC server it serves, next to
+// that server's own clients over the network. This figure measures native
+// gRPC echo round trips over TCP (the generated sync stub on a loopback
+// channel) with no gateway in the process, with one, and after it is gone:
+// what the gateway's presence costs them (a thread of its own parked in
+// gRPC's poller once cost one stream about 6%).
+void NativeGrpc(int grpc_port, grpc::Server& grpc_server, double seconds) {
+  auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(grpc_port), grpc::InsecureChannelCredentials());
+  auto stub = e2e::Svc::NewStub(channel);
+  auto measure = [&](const char* one, const char* many) {
+    double a = DirectEchoOneStream(*stub, seconds, 2000000, one);
+    double b = DirectEchoManyStreams(*stub, 16, seconds, 5000000, many);
+    return std::make_pair(a, b);
+  };
+  std::printf("native gRPC echo over TCP, sync stub (the first round warms up):\n");
+  measure("  warm-up, 1 stream:   ", "  warm-up,   ");
+  auto before = measure("  no gateway, 1 stream:", "  no gateway,");
+  std::pair<double, double> with;
+  {
+    grpcgw::Gateway<e2e::Svc> gateway(grpc_server);
+    with = measure("  gateway, 1 stream:   ", "  gateway,   ");
+  }
+  auto after = measure("  gone, 1 stream:      ", "  gone,      ");
+  if (before.first > 0 && before.second > 0 && after.first > 0 && after.second > 0) {
+    std::printf("  with gateway / without (mean of before and after): 1 stream %.3f, 16 streams %.3f\n",
+                2 * with.first / (before.first + after.first), 2 * with.second / (before.second + after.second));
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   double seconds = argc > 1 ? std::atof(argv[1]) : 3.0;
   if (seconds <= 0 || seconds > 60) seconds = 3.0;
   const std::string only = argc > 2 ? argv[2] : "";
-  if (!only.empty() && only != "echo1" && only != "echo100" && only != "push") {
-    std::fprintf(stderr, "usage: websocket_bench [seconds] [echo1|echo100|push]\n");
+  if (!only.empty() && only != "echo1" && only != "echo100" && only != "push" && only != "native") {
+    std::fprintf(stderr, "usage: websocket_bench [seconds] [echo1|echo100|push|native]\n");
     return 2;
   }
   auto runs = [&only](const char* figure) { return only.empty() || only == figure; };
@@ -563,7 +602,18 @@ int main(int argc, char** argv) {
   BenchService service;
   grpc::ServerBuilder builder;
   builder.RegisterService(&service);
+  int grpc_port = 0;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &grpc_port);
   std::unique_ptr<grpc::Server> grpc_server = builder.BuildAndStart();
+
+  std::printf("grpcgw WebSocket transport, loopback, %u hardware threads, %.1f s per figure\n",
+              std::thread::hardware_concurrency(), seconds);
+  // Before any gateway exists in the process.
+  if (runs("native")) NativeGrpc(grpc_port, *grpc_server, seconds);
+  if (only == "native") {
+    grpc_server->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(500));
+    return 0;
+  }
 
   grpcgw::GatewayOptions options;
   options.websocket.ping_interval = std::chrono::milliseconds(0);
@@ -574,8 +624,6 @@ int main(int argc, char** argv) {
   std::thread listener([&] { http.listen_after_bind(); });
   while (!http.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
 
-  std::printf("grpcgw WebSocket transport, loopback, %u hardware threads, %.1f s per figure\n",
-              std::thread::hardware_concurrency(), seconds);
   std::printf("(baseline: the same methods through the in-process gRPC channel, sync stub, no HTTP)\n");
   auto stub = e2e::Svc::NewStub(grpc_server->InProcessChannel(grpc::ChannelArguments()));
   if (runs("echo1")) {

@@ -32,10 +32,6 @@ namespace internal {
 
 class GatewayState;
 
-// A thread parked in gRPC's poller for as long as the result is held (one
-// per process, shared): see stream_common.cc.
-std::shared_ptr<void> ParkedGrpcPoller();
-
 struct CompiledBinding {
   const MethodSpec* method = nullptr;  // owned by the GatewayState
   GatewayState* gateway = nullptr;
@@ -65,8 +61,6 @@ class GatewayState {
   const OpenApiSource* openapi = nullptr;
   // Streams open now, across transports (bounded by max_concurrent_streams).
   std::atomic<size_t> open_streams{0};
-  // Keeps gRPC's reactions from waking each other (ParkedGrpcPoller).
-  const std::shared_ptr<void> grpc_poller = ParkedGrpcPoller();
 };
 
 // Takes one of the gateway's stream slots for its lifetime; ok() is false

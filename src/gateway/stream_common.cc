@@ -1,15 +1,11 @@
 #include "gateway/stream_common.h"
 
-#include <pthread.h>
 #include <strings.h>
 
 #include <cstdio>
-#include <mutex>
 #include <string_view>
-#include <thread>
 
 #include <google/protobuf/descriptor.h>
-#include <grpcpp/completion_queue.h>
 
 #include "grpcgw/json.h"
 #include "grpcgw/status.h"
@@ -18,54 +14,6 @@
 namespace grpcgw {
 namespace internal {
 
-namespace {
-
-// gRPC's callback API runs the calls' reactions (a response read, a write
-// done) on a few threads of its own that wait for completions in its
-// poller. With nobody else there, one of them is the poller: a completion
-// wakes it through the poller, and it wakes another one to take its place
-// before it runs the reaction. A streamed message through the gateway is
-// several completions (the gateway's end of the call and the service's),
-// and those threads kept waking each other: about 3.7 thread wake-ups
-// between them per WebSocket echo, 1.6 with this thread, and half the CPU
-// time of each echo was theirs. A thread blocked in Next on a completion
-// queue that never gets anything takes the poller's place (polling costs
-// it nothing while nothing happens), and a completion then wakes just the
-// thread that runs it.
-class GrpcPollerThread {
- public:
-  GrpcPollerThread()
-      : thread_([this] {
-          pthread_setname_np(pthread_self(), "grpcgw-poller");
-          void* tag;
-          bool ok;
-          while (queue_.Next(&tag, &ok)) {
-          }
-        }) {}
-  ~GrpcPollerThread() {
-    queue_.Shutdown();
-    thread_.join();
-  }
-
- private:
-  grpc::CompletionQueue queue_;  // nothing is ever queued here
-  std::thread thread_;
-};
-
-}  // namespace
-
-std::shared_ptr<void> ParkedGrpcPoller() {
-  // Never destroyed: gateways may outlive static destruction's order.
-  static auto* mu = new std::mutex;
-  static auto* current = new std::weak_ptr<GrpcPollerThread>;
-  std::lock_guard<std::mutex> lock(*mu);
-  std::shared_ptr<GrpcPollerThread> poller = current->lock();
-  if (!poller) {
-    poller = std::make_shared<GrpcPollerThread>();
-    *current = poller;
-  }
-  return poller;
-}
 grpc::Status StartStream(RequestContext& ctx, bool send_request, std::shared_ptr<StreamCall>* call) {
   std::unique_ptr<grpc::ClientContext> context;
   grpc::Status s = MakeClientContext(ctx, &context);
