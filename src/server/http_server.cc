@@ -1085,9 +1085,7 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
     std::string unsent = out_.substr(out_pos_);
     out_.clear();
     out_pos_ = 0;
-    // The last request: by the server's count, or the client's Connection tokens
-    // (httplib would only match a whole "close" value).
-    const bool last = served_ + 1 >= core_.options.keep_alive_max_count || !parser_.head().keep_alive;
+    const bool last = LastRequest();
     // The parser is left alone until the worker hands the connection back.
     conn_.request_head_ = &parser_.head();
     auto self = shared_from_this();
@@ -1112,12 +1110,17 @@ class LoopConn final : public IoWatcher, public StreamIo, public std::enable_sha
     }
   }
 
+  // Whether the request just parsed is the connection's last: by the
+  // server's count, or the client's Connection tokens (httplib would only
+  // match a whole "close" value).
+  bool LastRequest() const {
+    return served_ + 1 >= core_.options.keep_alive_max_count || !parser_.head().keep_alive;
+  }
+
   // Runs a quick handler on the loop thread: the head and body are in the
   // buffer, and what it writes is captured and sent by the loop.
   void RunOnLoop() {
-    // The last request: by the server's count, or the client's Connection tokens
-    // (httplib would only match a whole "close" value).
-    const bool last = served_ + 1 >= core_.options.keep_alive_max_count || !parser_.head().keep_alive;
+    const bool last = LastRequest();
     conn_.request_head_ = &parser_.head();
     std::string captured;
     conn_.capture_ = &captured;
