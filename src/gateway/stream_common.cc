@@ -9,6 +9,7 @@
 
 #include "grpcgw/json.h"
 #include "grpcgw/status.h"
+#include "server/http1_parser.h"
 #include "server/http_status.h"
 
 namespace grpcgw {
@@ -40,7 +41,7 @@ AsyncStream::AsyncStream(RequestContext& ctx, std::shared_ptr<StreamCall> call,
       extra_headers_(ctx.res.headers),
       slot_(std::move(slot)) {
   if (options_.error_handler) req_copy_ = std::make_unique<httplib::Request>(ctx.req);
-  keep_alive_ = ctx.req.version == "HTTP/1.1" && ctx.req.get_header_value("Connection") != "close";
+  keep_alive_ = RequestKeepsAlive(ctx);
   trailers_ok_ = AcceptsTrailers(ctx.req);
 }
 
@@ -48,6 +49,12 @@ std::string AsyncStream::ChunkedEnd() const {
   httplib::Headers trailers;
   if (trailers_ok_ && call_ && call_->Finished()) AddResponseMetadataHeaders(*call_->context(), true, &trailers);
   return LastChunk(trailers);
+}
+
+bool RequestKeepsAlive(const RequestContext& ctx) {
+  if (ctx.req.version != "HTTP/1.1") return false;
+  const RequestHead* head = ctx.conn.request_head();
+  return head != nullptr ? head->keep_alive : ctx.req.get_header_value("Connection") != "close";
 }
 
 bool AcceptsTrailers(const httplib::Request& req) {

@@ -75,6 +75,10 @@ class AsyncStream : public StreamHandler {
 // 10.1.4): the client takes trailer fields, so the gRPC trailing metadata
 // can travel as real HTTP trailers.
 bool AcceptsTrailers(const httplib::Request& req);
+// Whether the connection may serve another request after this one, as the
+// client asked: HTTP/1.1 without a `close` token in Connection (read as a
+// token list in any case, from the head the front door parsed).
+bool RequestKeepsAlive(const RequestContext& ctx);
 
 // Output above this many unsent bytes stops taking responses from the call.
 constexpr size_t kStreamHighWater = 64 * 1024;

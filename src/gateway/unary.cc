@@ -21,7 +21,6 @@
 #include "gateway/request_body.h"
 #include "gateway/stream_common.h"
 #include "grpcgw/json.h"
-#include "server/http1_parser.h"
 
 namespace grpcgw {
 namespace internal {
@@ -149,8 +148,7 @@ class UnaryExchange final : public StreamHandler {
         options_(ctx.options),
         req_(CopyForResponse(ctx.req, static_cast<bool>(ctx.options.error_handler))),
         headers_(ctx.res.headers),
-        keep_alive_(ctx.req.version == "HTTP/1.1" && ctx.req.get_header_value("Connection") != "close" &&
-                    (ctx.conn.request_head() == nullptr || ctx.conn.request_head()->keep_alive)),
+        keep_alive_(RequestKeepsAlive(ctx)),
         head_only_(ctx.req.method == "HEAD"),
         trailers_(AcceptsTrailers(ctx.req)) {}
 

@@ -509,6 +509,29 @@ TEST_CASE("a failure before the first event is a plain HTTP error with the JSON 
   }
 }
 
+TEST_CASE("Connection: close is read as a token list on SSE streams, in any case", "[sse]") {
+  TestServer server;
+  for (const char* value : {"Close", "close, TE", "keep-alive, CLOSE"}) {
+    DYNAMIC_SECTION(value) {
+      // A failure answered before the stream starts, and a stream that ends.
+      for (const char* target : {"/v1/watch/pre?count=3&fail_after=0&fail_code=5&fail_message=nope",
+                                 "/v1/watch/done?count=2"}) {
+        RawConnection conn(server.port());
+        REQUIRE(conn.connected());
+        REQUIRE(conn.Send(std::string("GET ") + target + " HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n" +
+                          "Connection: " + value + "\r\n\r\n"));
+        RawResponse res;
+        REQUIRE(conn.ReadResponse(&res, 5s));
+        INFO(target << " -> " << res.status);
+        CHECK(res.header("Connection") == "close");
+        bool saw_close = false;
+        conn.ReadToClose(5s, &saw_close);
+        CHECK(saw_close);
+      }
+    }
+  }
+}
+
 TEST_CASE("a failure before the first event keeps the service's metadata as headers", "[sse]") {
   ShapedServer server;
   RawConnection conn(server.port());
