@@ -38,7 +38,6 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -48,6 +47,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -122,6 +122,17 @@ class BenchService final : public e2e::Svc::CallbackService {
 };
 
 // ------------------------------------------------------------------- client
+
+// Writes all of `data` to the blocking socket `fd`.
+bool SendAllOn(int fd, std::string_view data) {
+  size_t at = 0;
+  while (at < data.size()) {
+    ssize_t n = ::send(fd, data.data() + at, data.size() - at, MSG_NOSIGNAL);
+    if (n <= 0) return false;
+    at += static_cast<size_t>(n);
+  }
+  return true;
+}
 
 // A minimal blocking-or-polled WebSocket client: masked text frames out,
 // server frames in.
@@ -225,15 +236,7 @@ class Client {
   }
 
  private:
-  bool SendAll(const std::string& data) {
-    size_t at = 0;
-    while (at < data.size()) {
-      ssize_t n = ::send(fd_, data.data() + at, data.size() - at, MSG_NOSIGNAL);
-      if (n <= 0) return false;
-      at += static_cast<size_t>(n);
-    }
-    return true;
-  }
+  bool SendAll(const std::string& data) { return SendAllOn(fd_, data); }
 
   int fd_ = -1;
   std::string buffer_;
@@ -367,7 +370,9 @@ class FloorEchoServer {
     while (!stop_.load() && ::poll(&p, 1, 100) == 0) {
     }
     if (stop_.load()) return;
-    fd_ = ::accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK);
+    // Blocking: epoll says when a read will not wait, and the replies are
+    // small.
+    fd_ = ::accept(listen_fd_, nullptr, nullptr);
     if (fd_ < 0) return;
     int one = 1;
     ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -422,18 +427,7 @@ class FloorEchoServer {
       }
     }
   }
-  // The benchmark's replies are small: a full socket buffer is not expected.
-  void SendAll(const std::string& data) {
-    size_t at = 0;
-    while (at < data.size() && !stop_.load()) {
-      ssize_t n = ::send(fd_, data.data() + at, data.size() - at, MSG_NOSIGNAL);
-      if (n > 0) {
-        at += static_cast<size_t>(n);
-      } else if (n < 0 && errno != EAGAIN) {
-        return;
-      }
-    }
-  }
+  void SendAll(std::string_view data) { SendAllOn(fd_, data); }
 
   const bool hand_off_;
   int listen_fd_ = -1;
